@@ -28,14 +28,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gomem", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in SUBCOMMANDS.items():
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as err:
+            if not module.startswith(err.name or "?"):
+                raise  # a real missing dependency inside the module
+            continue  # this checkout has no such subcommand
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module)
-        try:
-            importlib.import_module(module).add_arguments(p)
-        except ModuleNotFoundError as err:
-            if err.name != module:
-                raise
-            p.set_defaults(_missing=module)
+        mod.add_arguments(p)
     return parser
 
 
@@ -44,9 +45,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
-        return 2
-    if getattr(args, "_missing", None):
-        print(f"gomem {args.command}: not available in this version", file=sys.stderr)
         return 2
     return importlib.import_module(args._module).run(args)
 
