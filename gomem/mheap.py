@@ -203,7 +203,8 @@ class MHeap:
                 fresh = self.pages.alloc_to_cache()
                 pcache.base, pcache.cache, pcache.scav = fresh.base, fresh.cache, fresh.scav
                 if log.on:
-                    log.emit("pageAlloc.allocToCache", f"base={pcache.base:#x}")
+                    log.emit("pageAlloc.allocToCache",
+                             f"base={pcache.base:#x}" if pcache.cache else "no free pages")
             base, scav = pcache.alloc(npages)
             if base and log.on:
                 log.emit("pageCache.alloc", f"{base:#x}")
