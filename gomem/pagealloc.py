@@ -65,7 +65,7 @@ def summarize(pages: bytes) -> tuple[int, int, int]:
     if first < 0:
         return (PALLOC_CHUNK_PAGES,) * 3
     end = len(pages) - 1 - pages.rfind(IN_USE)
-    longest = max(len(run) for run in bytes(pages).split(b"\x01"))
+    longest = max(map(len, pages.split(b"\x01")))
     return (first, longest, end)
 
 
