@@ -29,6 +29,8 @@ from gomem.mgcsweep import sweep_one
 from gomem.mheap import MAX_ALLOC, MHeap
 from gomem.mspan import MSpan, MSpanState
 from gomem.mstats import HeapStats, MemStats, mem_stats
+from gomem.sizeclasses import (MALLOC_HEADER_SIZE, MAX_SMALL_ALLOC, MAX_TINY_SIZE,
+                               MIN_SIZE_FOR_MALLOC_HEADER, NOSCAN_SPANCLASS, SCAN_SPANCLASS)
 
 
 class HeapObject(NamedTuple):
@@ -56,6 +58,7 @@ class Heap:
         self.events.on = record_events
         self.mheap = MHeap(self.stats, self.events, greenteagc)
         self.mcaches = [MCache(p, self.mheap) for p in range(gomaxprocs)]
+        self._nprocs = gomaxprocs
 
     @property
     def gomaxprocs(self) -> int:
@@ -72,7 +75,32 @@ class Heap:
         """``mallocgc(size, typ)``: allocate on P ``p``; returns the object's address.
 
         ``noscan=True`` means the type holds no pointers (``[]byte``, ``[N]int``).
+
+        A small request whose span has a free slot in its ``alloc_cache`` is served right
+        here by an inlined copy of ``nextFreeFast`` (the common case, kept fast);
+        everything else — and everything while events are recorded — goes through the
+        readable paths in :mod:`gomem.malloc`.  The tests check that both give the same
+        heap, step for step.
         """
+        if type(size) is int and 0 < size <= MAX_SMALL_ALLOC and type(p) is int \
+                and 0 <= p < self._nprocs and (size >= MAX_TINY_SIZE or not noscan) \
+                and not self.events.on:
+            if noscan:
+                s = self.mcaches[p].alloc[NOSCAN_SPANCLASS[size]]
+                header = 0
+            else:
+                s = self.mcaches[p].alloc[SCAN_SPANCLASS[size]]
+                header = MALLOC_HEADER_SIZE if size > MIN_SIZE_FOR_MALLOC_HEADER else 0
+            cache = s.alloc_cache
+            if cache:
+                bit = (cache & -cache).bit_length() - 1
+                result = s.freeindex + bit
+                freeidx = result + 1
+                if result < s.nelems and (freeidx & 63 or freeidx == s.nelems):
+                    s.alloc_cache = cache >> (bit + 1)
+                    s.freeindex = freeidx
+                    s.alloc_count += 1
+                    return result * s.elemsize + s.start_addr + header
         check_size(size)
         if size > MAX_ALLOC:
             raise OutOfMemoryError(f"runtime: out of memory: cannot allocate {size}-byte block "

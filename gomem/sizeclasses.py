@@ -156,6 +156,15 @@ def class_of(size: int) -> int:
     return SIZE_TO_CLASS128[(size - SMALL_SIZE_MAX + LARGE_SIZE_DIV - 1) // LARGE_SIZE_DIV]
 
 
+# Span class of every small request, with the header rule applied (for Heap.malloc's
+# fast path; the readable paths in malloc.py compute the same thing step by step).
+NOSCAN_SPANCLASS: tuple[int, ...] = (1,) + tuple(
+    class_of(n) << 1 | 1 for n in range(1, MAX_SMALL_ALLOC + 1))
+SCAN_SPANCLASS: tuple[int, ...] = (0,) + tuple(
+    class_of(n + (MALLOC_HEADER_SIZE if n > MIN_SIZE_FOR_MALLOC_HEADER else 0)) << 1
+    for n in range(1, MAX_SMALL_ALLOC + 1))
+
+
 def needs_malloc_header(size: int, noscan: bool) -> bool:
     """Pointerful objects > 512 B carry an 8-byte type header (``!heapBitsInSpan``, Go 1.22+)."""
     return not noscan and size > MIN_SIZE_FOR_MALLOC_HEADER
