@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Iterable, Iterator, NamedTuple
 
+from gomem import bulk
 from gomem import check as _check
 from gomem.errors import BadPError, BadPointerError, GoMemError, OutOfMemoryError, check_size
 from gomem.events import Event, EventLog
@@ -106,6 +107,14 @@ class Heap:
             raise OutOfMemoryError(f"runtime: out of memory: cannot allocate {size}-byte block "
                                    f"({self.stats.heap_in_use} in use)\nfatal error: out of memory")
         return mallocgc(self._mcache(p), size, bool(noscan))
+
+    def malloc_many(self, size: int, count: int, noscan: bool = False, p: int = 0):
+        """``count`` same-size allocations at once (numpy array of addresses); see :mod:`gomem.bulk`."""
+        return bulk.malloc_many(self, size, count, noscan, p)
+
+    def replay(self, trace, p: int = 0):
+        """Allocate a trace of ``(size, noscan)`` requests; same result as ``malloc`` each."""
+        return bulk.replay(self, trace, p)
 
     def trace_malloc(self, size: int, noscan: bool = False, p: int = 0) -> tuple[int, list[Event]]:
         """``malloc`` that also returns the runtime functions this allocation went through."""
