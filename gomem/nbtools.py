@@ -4,6 +4,10 @@
 notebook in a fresh kernel (cwd = the notebook's folder), with no timing
 metadata and without the random widget-state blob, so that the stored outputs
 are deterministic and strict nbval can compare them.
+
+A widget cannot be stored without its (random, bulky) state, and a stored view
+without state shows "Error displaying widget" when the notebook is opened.  So a
+widget's output is stored as a plain hint to run the cell instead.
 """
 
 from __future__ import annotations
@@ -16,6 +20,18 @@ import nbformat
 from nbclient import NotebookClient
 
 CELL_TIMEOUT = 300
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_HINT = "▶ Run this cell to show the interactive widget."
+
+
+def strip_widget_views(nb: nbformat.NotebookNode) -> None:
+    """Replace stored widget views by a hint, and drop the widget state."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for out in cell.get("outputs", []):
+            if WIDGET_VIEW in out.get("data", {}):
+                out["data"] = {"text/plain": WIDGET_HINT}
 
 
 def execute_notebook(path: Path, *, timeout: int = CELL_TIMEOUT, allow_errors: bool = False,
@@ -26,9 +42,7 @@ def execute_notebook(path: Path, *, timeout: int = CELL_TIMEOUT, allow_errors: b
                             allow_errors=allow_errors, record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()
-    nb.metadata.pop("widgets", None)
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
+    strip_widget_views(nb)
     nbformat.write(nb, path)
     return nb
 

@@ -1,0 +1,224 @@
+"""Interactive widgets for the virtual-memory lessons (01, 02).
+
+Each builder returns a :class:`PlotWidget`: a row of ipywidgets controls and
+an output area.  Changing a control calls ``compute`` (a pure function of the
+control values, built on :mod:`gomem.vm`) and then ``draw`` (from
+:mod:`gomem.viz.vm`).  The widget keeps the last ``result`` and ``figure``,
+so a test can set ``w.controls["frames"].value = 8`` and assert on
+``w.result`` or ``w.title`` without a browser.  Every figure title states
+the current parameters and the seed.
+"""
+
+from __future__ import annotations
+
+import functools
+import random
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+
+from gomem.errors import ConfigError, GoMemError
+from gomem.viz import vm as viz
+from gomem.vm import (AddressLayout, Kernel, allocation_workload, analysis,
+                      compare_fragmentation, working_set_trace)
+from gomem.vm.segmentation import SegmentAllocator
+
+
+class PlotWidget:
+    """Controls + output; recomputes and redraws on every control change."""
+
+    def __init__(self, controls: dict, compute, draw):
+        self.controls, self.compute, self.draw = controls, compute, draw
+        self.output = widgets.Output()
+        self.result = self.figure = None
+        self.error = None
+        self.updates = 0
+        for c in controls.values():
+            c.observe(lambda _change: self.update(), names="value")
+        self.box = widgets.VBox([widgets.HBox(list(controls.values())), self.output])
+        self.update()
+
+    def params(self) -> dict:
+        return {name: c.value for name, c in self.controls.items()}
+
+    def update(self) -> None:
+        try:
+            result = self.compute(**self.params())
+        except GoMemError as err:  # a bad value typed into a control: say so, keep the old plot
+            self.error = str(err)
+            self._show(widgets.HTML(f"<b>error:</b> {self.error}"))
+            return
+        self.error = None
+        fig = self.draw(result)
+        if self.figure is not None:
+            plt.close(self.figure)
+        self.result, self.figure = result, fig
+        self.updates += 1
+        self._show(fig)
+        plt.close(fig)  # shown once, in the output area; stays readable for tests
+
+    def _show(self, obj) -> None:
+        try:
+            from IPython import get_ipython
+            from IPython.display import clear_output, display
+        except ImportError:  # pragma: no cover
+            return
+        if get_ipython() is None:
+            return
+        with self.output:
+            clear_output(wait=True)
+            display(obj)
+
+    @property
+    def title(self) -> str:
+        """The figure's title (suptitle if it has one)."""
+        fig = self.figure
+        if fig is None:
+            return ""
+        return fig.get_suptitle() or fig.axes[0].get_title()
+
+    def _ipython_display_(self):
+        from IPython.display import display
+        display(self.box)
+
+
+# -- lesson 01: frames / working set / policy -> fault curve --------------------------------
+def fault_curve_widget(seed: int = 0, n_refs: int = 2000, max_frames: int = 48) -> PlotWidget:
+    """Fault rate vs frames for a working-set trace; the slowdown panel shows the cliff."""
+    frames_list = list(range(2, max_frames + 1, 2))
+
+    @functools.lru_cache(maxsize=64)
+    def curve(working_set, policy):  # moving the frames slider only moves the marker
+        pages, writes = working_set_trace(random.Random(seed), n_refs, working_set)
+        return pages, writes, analysis.runs(pages, frames_list, policy, writes)
+
+    def compute(frames, working_set, policy):
+        pages, writes, stats = curve(working_set, policy)
+        now = analysis.runs(pages, [frames], policy, writes)[0]
+        slow = [analysis.access_time_ns(s) / analysis.DRAM_NS for s in stats]
+        return {"frames": frames, "working_set": working_set, "policy": policy,
+                "frames_list": frames_list, "faults": [s.faults for s in stats],
+                "faults_now": now.faults, "fault_rate_now": now.fault_rate,
+                "slowdown": slow, "slowdown_now": analysis.access_time_ns(now) / analysis.DRAM_NS}
+
+    def draw(r):
+        title = (f"{r['policy'].upper()}, working set {r['working_set']} pages, "
+                 f"{r['frames']} frames: {100 * r['fault_rate_now']:.1f}% faults, "
+                 f"{r['slowdown_now']:.0f}x slower (seed {seed}, {n_refs} refs)")
+        return viz.plot_fault_curve(r["frames_list"], {r["policy"]: r["faults"]}, n_refs,
+                                    working_set=r["working_set"], current=r["frames"],
+                                    slowdown={r["policy"]: r["slowdown"]}, title=title)
+
+    controls = {
+        "frames": widgets.IntSlider(16, min=2, max=max_frames, step=1, description="frames"),
+        "working_set": widgets.IntSlider(24, min=4, max=max_frames, step=2,
+                                         description="working set"),
+        "policy": widgets.Dropdown(options=["fifo", "lru", "clock", "opt"], value="lru",
+                                   description="policy"),
+    }
+    return PlotWidget(controls, compute, draw)
+
+
+# -- lesson 02: page size -> internal waste vs table size ------------------------------------
+def page_size_widget(request_sizes, address_bits: int = 32, pte_bytes: int = 4) -> PlotWidget:
+    """Page-size slider: where the waste goes as pages grow."""
+    sizes = [2 ** k for k in range(10, 23)]
+
+    def compute(page_size):
+        rows = analysis.page_size_tradeoff(request_sizes, sizes, address_bits, pte_bytes)
+        now = next(r for r in rows if r["page_size"] == page_size)
+        return {"rows": rows, "now": now, "page_size": page_size}
+
+    def draw(r):
+        n = r["now"]
+        title = (f"page size {viz.human_bytes(r['page_size'])}: waste "
+                 f"{viz.human_bytes(n['internal_waste'])} + table "
+                 f"{viz.human_bytes(n['table_bytes'])} ({len(request_sizes)} requests, "
+                 f"{address_bits}-bit flat table)")
+        return viz.plot_page_size_tradeoff(r["rows"], current=r["page_size"], title=title)
+
+    controls = {"page_size": widgets.SelectionSlider(
+        options=[(viz.human_bytes(s), s) for s in sizes], value=4096, description="page size")}
+    return PlotWidget(controls, compute, draw)
+
+
+# -- lesson 02: address-translation walker ---------------------------------------------------
+WALK_LAYOUTS = {"x86-64 4-level 9+9+9+9+12": AddressLayout.x86_64(),
+                "x86-64 5-level 9+9+9+9+9+12": AddressLayout((9,) * 5, 12, 57),
+                "32-bit 2-level 10+10+12": AddressLayout((10, 10), 12, 32, 4),
+                "32-bit 1-level 20+12": AddressLayout.single_level(32, 4096)}
+
+
+def demo_kernel(layout: AddressLayout, frames: int = 8):
+    """A kernel with one process that has mapped and touched three pages of a region."""
+    k = Kernel(frames, layout)
+    p = k.spawn("demo")
+    start = k.mmap(p, 4 * layout.page_size, name="heap")
+    for i in (0, 1, 3):
+        k.store(p, start + i * layout.page_size, i + 1)
+    return k, p, start
+
+
+def walk_widget() -> PlotWidget:
+    """Type an address (hex), pick a layout, see every table the MMU reads."""
+    def compute(address, layout):
+        lay = WALK_LAYOUTS[layout]
+        try:
+            vaddr = int(str(address).strip(), 0)
+        except ValueError:
+            raise ConfigError(f"not a number: {address!r}") from None
+        k, p, _ = demo_kernel(lay)
+        walk = p.page_table.walk(vaddr)
+        return {"vaddr": vaddr, "layout": lay, "layout_name": layout, "walk": walk,
+                "ok": walk.ok, "steps": len(walk.steps),
+                "paddr": walk.pte.frame * lay.page_size + walk.offset if walk.ok else None}
+
+    def draw(r):
+        lay = r["layout"]
+        end = f"physical {r['paddr']:#x}" if r["ok"] else "page fault"
+        reads = f"{r['steps']} read" + ("s" if r["steps"] != 1 else "")
+        title = f"walk of {r['vaddr']:#x} with {lay.describe()}: {reads} -> {end}"
+        return viz.plot_walk(r["walk"], lay, title=title)
+
+    controls = {
+        "address": widgets.Text("0x401abc", description="address", continuous_update=False),
+        "layout": widgets.Dropdown(options=list(WALK_LAYOUTS), description="layout",
+                                   layout=widgets.Layout(width="330px")),
+    }
+    return PlotWidget(controls, compute, draw)
+
+
+# -- lesson 02: segmentation vs paging on one workload ---------------------------------------
+def fragmentation_widget(seed: int = 0, n_ops: int = 400, memory: int = 1 << 20) -> PlotWidget:
+    """First-fit / best-fit and page size -> external vs internal fragmentation over time."""
+    @functools.lru_cache(maxsize=16)  # pure in (fit, page_size): revisiting a setting is free
+    def compute(fit, page_size):
+        ops = allocation_workload(random.Random(seed), n_ops)
+        steps = compare_fragmentation(ops, memory, page_size, fit)
+        seg = SegmentAllocator(memory, fit)
+        live = {}
+        for op in ops:  # replay to get the final memory map
+            try:
+                if op[0] == "alloc":
+                    live[op[1]] = seg.alloc(op[2])
+                elif op[1] in live:
+                    seg.free(live.pop(op[1]))
+            except GoMemError:
+                pass
+        return {"fit": fit, "page_size": page_size, "steps": steps,
+                "seg_failures": steps[-1].seg_failures, "page_failures": steps[-1].page_failures,
+                "map": (list(seg.holes), dict(seg.segments))}
+
+    def draw(r):
+        title = (f"{r['fit']}-fit segments vs {viz.human_bytes(r['page_size'])} pages, "
+                 f"{viz.human_bytes(memory)} RAM: {r['seg_failures']} segment failures, "
+                 f"{r['page_failures']} paging failures (seed {seed})")
+        return viz.plot_fragmentation(r["steps"], memory, r["map"], title=title)
+
+    controls = {
+        "fit": widgets.Dropdown(options=["first", "best"], description="fit"),
+        "page_size": widgets.SelectionSlider(
+            options=[(viz.human_bytes(s), s) for s in (1024, 4096, 16384, 65536)], value=4096,
+            description="page size"),
+    }
+    return PlotWidget(controls, compute, draw)
