@@ -6,7 +6,7 @@ in ascending order — the slots ``nextFreeFast``/``nextFreeIndex`` would find o
 ``malloc_many`` finds them all with numpy (free = alloc bit clear, at or after
 ``freeindex``), takes as many as it needs, and leaves ``freeindex``, ``alloc_count``
 and ``alloc_cache`` exactly as the per-call path would.  When the span runs out it
-makes one ordinary ``malloc``, which refills the mcache the usual way.
+calls ``mcache.nextFree`` as ``mallocgc`` would, which refills the mcache the usual way.
 
 Tiny (pointer-free < 16 B), large and zero-size requests, and any request while events
 are recorded, go one by one.  The tests compare both ways state for state.
@@ -26,6 +26,8 @@ from gomem.sizeclasses import (MALLOC_HEADER_SIZE, MAX_SMALL_ALLOC, MAX_TINY_SIZ
 
 def _free_slots(s) -> np.ndarray:
     """Indices of free slots at or after freeindex (``isFree`` for the whole span)."""
+    if s.alloc_count == s.freeindex:   # no alloc bit at or past freeindex: all free
+        return np.arange(s.freeindex, s.nelems)
     bits = np.unpackbits(np.frombuffer(s.alloc_bits, dtype=np.uint8), bitorder="little")
     return np.flatnonzero(bits[s.freeindex:s.nelems] == 0) + s.freeindex
 
@@ -62,8 +64,8 @@ def malloc_many(h, size: int, count: int, noscan: bool = False, p: int = 0) -> n
         s = c.alloc[spc]
         free = _free_slots(s) if s.freeindex < s.nelems else ()
         k = min(len(free), count - i)
-        if k == 0:     # span full (or none yet): one ordinary malloc refills the mcache
-            out[i] = h.malloc(size, noscan, p)
+        if k == 0:     # span full (or none yet): mcache.nextFree refills, takes one slot
+            out[i] = c.next_free(spc)[0] + header
             i += 1
             continue
         take = free[:k]

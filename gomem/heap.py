@@ -77,23 +77,37 @@ class Heap:
 
         ``noscan=True`` means the type holds no pointers (``[]byte``, ``[N]int``).
 
-        A small request whose span has a free slot in its ``alloc_cache`` is served right
-        here by an inlined copy of ``nextFreeFast`` (the common case, kept fast);
+        A small request whose span has a free slot in its ``alloc_cache`` (or a tiny one
+        that fits the current tiny block) is served right here by an inlined copy of
+        ``nextFreeFast`` / ``mallocgcTiny``'s first case (the common case, kept fast);
         everything else — and everything while events are recorded — goes through the
         readable paths in :mod:`gomem.malloc`.  The tests check that both give the same
         heap, step for step.
         """
         if type(size) is int and 0 < size <= MAX_SMALL_ALLOC and type(p) is int \
-                and 0 <= p < self._nprocs and (size >= MAX_TINY_SIZE or not noscan) \
-                and not self.events.on:
+                and 0 <= p < self._nprocs and not self.events.on:
+            c = self.mcaches[p]
             if noscan:
-                s = self.mcaches[p].alloc[NOSCAN_SPANCLASS[size]]
+                if size < MAX_TINY_SIZE:    # mallocgcTiny's "fits in the current block" case
+                    off = c.tinyoffset
+                    if not size & 7:
+                        off = (off + 7) & ~7
+                    elif not size & 3:
+                        off = (off + 3) & ~3
+                    elif not size & 1:
+                        off = (off + 1) & ~1
+                    if off + size <= MAX_TINY_SIZE and c.tiny:
+                        c.tinyoffset = off + size
+                        c.tiny_allocs += 1
+                        return c.tiny + off
+                    return mallocgc(c, size, True)
+                s = c.alloc[NOSCAN_SPANCLASS[size]]
                 header = 0
             else:
-                s = self.mcaches[p].alloc[SCAN_SPANCLASS[size]]
+                s = c.alloc[SCAN_SPANCLASS[size]]
                 header = MALLOC_HEADER_SIZE if size > MIN_SIZE_FOR_MALLOC_HEADER else 0
             cache = s.alloc_cache
-            if cache:
+            if cache:                       # nextFreeFast
                 bit = (cache & -cache).bit_length() - 1
                 result = s.freeindex + bit
                 freeidx = result + 1

@@ -1,0 +1,95 @@
+"""The model's side of each benchmark case (wall-clock, best of several repeats)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+from gomem.heap import Heap
+
+MIB = 1 << 20
+
+# name -> (size, noscan): the per-call malloc cases, also timed on the real runtime.
+MALLOC_CASES = {
+    "malloc tiny 8 B": (8, True),
+    "malloc small 16 B scan": (16, False),
+    "malloc small 64 B scan": (64, False),
+    "malloc 1 KiB scan": (1024, False),
+    "malloc large 64 KiB": (64 << 10, True),
+}
+
+
+def best_of(repeats: int, fn) -> float:
+    """The fastest of ``repeats`` runs of ``fn()`` (seconds): the least disturbed one."""
+    best = float("inf")
+    for _ in range(repeats):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def malloc_ns(size: int, noscan: bool, n: int, repeats: int = 3) -> float:
+    """ns per ``Heap.malloc`` call, on a heap warmed with ``n`` objects of that size."""
+    def run():
+        h = Heap()
+        m = h.malloc
+        for _ in range(n):
+            m(size, noscan)
+    return best_of(repeats, run) / n * 1e9
+
+
+def bulk_ns(size: int, noscan: bool, n: int, repeats: int = 3) -> float:
+    """ns per allocation when ``n`` equal requests are replayed with ``Heap.malloc_many``."""
+    return best_of(repeats, lambda: Heap().malloc_many(size, n, noscan)) / n * 1e9
+
+
+def gc_ns(live: int, repeats: int = 3) -> float:
+    """ns per GC cycle (mark ``live`` 64-byte objects, sweep everything)."""
+    h = Heap()
+    addrs = [int(a) for a in h.malloc_many(64, live)]
+    h.gc(live=addrs)
+    return best_of(repeats, lambda: h.gc(live=addrs)) * 1e9
+
+
+def ns_vs_heap_size(sizes_mib: list[int], probe: int = 20_000) -> list[tuple[int, float]]:
+    """Per-call 64-byte malloc cost after the heap has grown to each size (MiB)."""
+    h = Heap()
+    out = []
+    for target in sizes_mib:
+        while h.stats.heap_in_use < target * MIB:
+            h.malloc_many(64, 50_000)
+        m = h.malloc
+        t = time.perf_counter()
+        for _ in range(probe):
+            m(64, False)
+        out.append((target, (time.perf_counter() - t) / probe * 1e9))
+    return out
+
+
+_MEMORY_SCRIPT = """
+import json, os, sys
+from gomem.heap import Heap
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+target = int(sys.argv[1])
+h = Heap()
+h.malloc_many(64, 1000)
+before = rss()
+while h.stats.heap_in_use < target:
+    h.malloc_many(64, 100_000)
+print(json.dumps({"heap_inuse": h.stats.heap_in_use, "spans": len(h.mheap.spans.by_base),
+                  "rss_bytes": rss() - before}))
+"""
+
+
+def memory_for_heap(heap_bytes: int) -> dict:
+    """Python memory (resident-set growth of a fresh process) for a heap of 64-byte objects."""
+    res = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT, str(heap_bytes)],
+                         capture_output=True, text=True, check=True)
+    return json.loads(res.stdout)

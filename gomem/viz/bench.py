@@ -1,0 +1,27 @@
+"""Plots of ``gomem bench`` results."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use(matplotlib.get_backend())
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def plot_ns_vs_heap(points: list[tuple[int, float]], go_ns: float | None = None):
+    """Per-call malloc cost against simulated heap size: it should stay flat."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    sizes = [s for s, _ in points]
+    ax.plot(sizes, [ns for _, ns in points], "o-", label="gomem Heap.malloc(64)")
+    if go_ns:
+        ax.axhline(go_ns * 50, color="tab:red", ls="--", label=f"target: 50 x Go ({go_ns:.0f} ns)")
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(sizes, [f"{s} MiB" if s < 1024 else f"{s >> 10} GiB" for s in sizes])
+    ax.set_ylim(0, max(ns for _, ns in points) * 1.3)
+    ax.set_xlabel("simulated heap in use")
+    ax.set_ylabel("ns per malloc")
+    ax.set_title("cost per malloc as the simulated heap grows (64 B pointerful)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    return fig
