@@ -71,22 +71,23 @@ def span_nelems(sizeclass: int, noscan: bool, greenteagc: bool = True) -> int:
 class SpanMap:
     """``h.spans`` / ``heapArena.spans``: find the span that owns an address.
 
-    The runtime has an entry for every page.  The model keeps one for every page of
-    spans up to 128 pages and finds bigger spans by bisecting their sorted bases, so a
-    100 GiB object does not cost 13 million dict entries.
+    The runtime has an entry for every page.  The model keys spans by their first
+    page's address (``by_base``), keeps an entry for each *further* page of spans up to
+    128 pages (``pages``), and finds bigger spans by bisecting their sorted bases — so a
+    one-page span costs one dict entry and a 100 GiB object does not cost 13 million.
     """
 
     def __init__(self):
-        self.pages: dict[int, MSpan] = {}
+        self.by_base: dict[int, MSpan] = {}
+        self.pages: dict[int, MSpan] = {}      # page number -> span, for pages after the first
         self.huge_bases: list[int] = []
         self.huge: list[MSpan] = []
-        self.by_base: dict[int, MSpan] = {}
 
     def add(self, s: MSpan) -> None:
         self.by_base[s.start_addr] = s
         if s.npages <= HUGE_SPAN_PAGES:
             first = s.start_addr >> PAGE_SHIFT
-            for page in range(first, first + s.npages):
+            for page in range(first + 1, first + s.npages):
                 self.pages[page] = s
         else:
             i = bisect.bisect(self.huge_bases, s.start_addr)
@@ -97,14 +98,14 @@ class SpanMap:
         del self.by_base[s.start_addr]
         if s.npages <= HUGE_SPAN_PAGES:
             first = s.start_addr >> PAGE_SHIFT
-            for page in range(first, first + s.npages):
+            for page in range(first + 1, first + s.npages):
                 del self.pages[page]
         else:
             i = bisect.bisect_left(self.huge_bases, s.start_addr)
             del self.huge_bases[i], self.huge[i]
 
     def lookup(self, addr: int) -> MSpan | None:
-        s = self.pages.get(addr >> PAGE_SHIFT)
+        s = self.by_base.get(addr & ~(PAGE_SIZE - 1)) or self.pages.get(addr >> PAGE_SHIFT)
         if s is not None:
             return s
         i = bisect.bisect(self.huge_bases, addr) - 1
