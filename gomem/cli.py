@@ -1,8 +1,7 @@
 """The ``gomem`` command.
 
-Each subcommand lives in its own module and is imported only when it runs, so
-``gomem --help`` stays fast and a missing optional dependency only affects the
-subcommand that needs it.  A subcommand module provides two functions:
+Each subcommand lives in its own module, imported only when that subcommand runs, so
+``gomem --help`` stays fast.  A subcommand module provides two functions:
 ``add_arguments(parser)`` and ``run(args) -> int``.
 """
 
@@ -20,30 +19,29 @@ SUBCOMMANDS = {
     "grade": ("gomem.grading.cli", "grade exercise submissions"),
     "exercises": ("gomem.grading.generate", "generate exercises/ from solutions/"),
     "bench": ("gomem.bench.cli", "benchmark the model (and the real runtime when Go is present)"),
+    "shootout": ("gomem.shootout.cli", "replay malloc traces through gomem and free-list allocators"),
     "notebooks": ("gomem.nbtools", "execute course notebooks and store their outputs"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported to add its arguments."""
     parser = argparse.ArgumentParser(prog="gomem", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in SUBCOMMANDS.items():
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if not module.startswith(err.name or "?"):
-                raise  # a real missing dependency inside the module
-            continue  # this checkout has no such subcommand
         p = sub.add_parser(name, help=help_text, description=help_text)
         p.set_defaults(_module=module)
-        mod.add_arguments(p)
+        if name == command:
+            importlib.import_module(module).add_arguments(p)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    command = next((a for a in argv if not a.startswith("-")), None)
+    parser = build_parser(command if command in SUBCOMMANDS else None)
     args = parser.parse_args(argv)
-    if not getattr(args, "command", None):
+    if not args.command:
         parser.print_help()
         return 2
     return importlib.import_module(args._module).run(args)

@@ -16,15 +16,12 @@ import sys
 import time
 from pathlib import Path
 
-import nbformat
-from nbclient import NotebookClient
-
 CELL_TIMEOUT = 300
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_HINT = "▶ Run this cell to show the interactive widget."
 
 
-def strip_widget_views(nb: nbformat.NotebookNode) -> None:
+def strip_widget_views(nb) -> None:
     """Replace stored widget views by a hint, and drop the widget state."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
@@ -35,8 +32,11 @@ def strip_widget_views(nb: nbformat.NotebookNode) -> None:
 
 
 def execute_notebook(path: Path, *, timeout: int = CELL_TIMEOUT, allow_errors: bool = False,
-                     kernel_name: str = "python3") -> nbformat.NotebookNode:
+                     kernel_name: str = "python3"):
     """Execute the notebook at ``path`` in place and return it."""
+    import nbformat   # imported here: it takes seconds, and `gomem --help` should not
+    from nbclient import NotebookClient
+
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name,
                             allow_errors=allow_errors, record_timing=False,
