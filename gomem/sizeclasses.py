@@ -63,10 +63,12 @@ def _power_of_two(x: int) -> bool:
     return x != 0 and x & (x - 1) == 0
 
 
-def make_classes() -> list[tuple[int, int]]:
+def make_classes(merge: bool = True, grow: bool = True) -> list[tuple[int, int]]:
     """Return ``[(size, npages), ...]`` for classes 0..67, class 0 being ``(0, 0)``.
 
-    Models ``makeClasses`` in ``runtime/_mkmalloc/mksizeclasses.go``.
+    Models ``makeClasses`` in ``runtime/_mkmalloc/mksizeclasses.go``.  ``merge=False``
+    skips rule 3 and ``grow=False`` rule 4, to show what each rule contributes
+    (lesson 04; the grader uses them to tell a learner which step is missing).
     """
     classes = [(0, 0)]  # class 0: large objects
     align = MIN_HEAP_ALIGN
@@ -85,18 +87,19 @@ def make_classes() -> list[tuple[int, int]]:
             allocsize += PAGE_SIZE
         npages = allocsize // PAGE_SIZE
         prev_size, prev_npages = classes[-1]
-        if len(classes) > 1 and npages == prev_npages and allocsize // size == allocsize // prev_size:
+        if merge and len(classes) > 1 and npages == prev_npages \
+                and allocsize // size == allocsize // prev_size:
             classes[-1] = (size, npages)  # same pages, same count: grow the previous class
         else:
             classes.append((size, npages))
         size += align
     # Grow each class to the largest 128-multiple with the same objects per span.
-    for i, (size, npages) in enumerate(classes[1:], start=1):
+    for i, (size, npages) in enumerate(classes[1:] if grow else [], start=1):
         span = npages * PAGE_SIZE
         grown = (span // (span // size)) & ~(LARGE_SIZE_DIV - 1)
         if grown > size:
             classes[i] = (grown, npages)
-    assert len(classes) == 68, "number of size classes has changed"
+    assert len(classes) == 68 or not (merge and grow), "number of size classes has changed"
     return classes
 
 

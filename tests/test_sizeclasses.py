@@ -108,3 +108,9 @@ def test_bad_sizes_raise(bad):
         sc.roundupsize(bad, True)
     with pytest.raises(BadSizeError):
         sc.size_to_class(bad)
+
+
+def test_each_generator_rule_matters():
+    assert len(sc.make_classes(merge=False)) > 68          # rule 3 removes near-duplicates
+    no_grow = sc.make_classes(grow=False)
+    assert len(no_grow) == 68 and no_grow[52] == (8448, 7)  # rule 4 grows 8448 -> 9472

@@ -19,34 +19,7 @@ SC = "gomem.sizeclasses."
 
 def _classes(merge=True, grow=True):
     """makeClasses with steps switched off: tells which step a wrong table misses."""
-    classes = [(0, 0)]
-    align, size = 8, 8
-    while size <= sc.MAX_SMALL_SIZE:
-        if size & (size - 1) == 0:
-            if size >= 2048:
-                align = 256
-            elif size >= 128:
-                align = size // 8
-            elif size >= 32:
-                align = 16
-        allocsize = sc.PAGE_SIZE
-        while allocsize % size > allocsize // 8:
-            allocsize += sc.PAGE_SIZE
-        npages = allocsize // sc.PAGE_SIZE
-        psize, pnpages = classes[-1]
-        if (merge and len(classes) > 1 and npages == pnpages
-                and allocsize // size == allocsize // psize):
-            classes[-1] = (size, npages)
-        else:
-            classes.append((size, npages))
-        size += align
-    if grow:
-        for i, (size, npages) in enumerate(classes[1:], start=1):
-            span = npages * sc.PAGE_SIZE
-            grown = (span // (span // size)) & ~(sc.LARGE_SIZE_DIV - 1)
-            if grown > size:
-                classes[i] = (grown, npages)
-    return [list(c) for c in classes]
+    return [list(c) for c in sc.make_classes(merge=merge, grow=grow)]
 
 
 def _compare_classes(args, expected, got):
