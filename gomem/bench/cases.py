@@ -93,3 +93,26 @@ def memory_for_heap(heap_bytes: int) -> dict:
     res = subprocess.run([sys.executable, "-c", _MEMORY_SCRIPT, str(heap_bytes)],
                          capture_output=True, text=True, check=True)
     return json.loads(res.stdout)
+
+
+def nbval_vs_floor(notebooks: list[str]) -> dict:
+    """Seconds for strict nbval over ``notebooks`` vs the floor: one bare kernel per notebook.
+
+    The floor starts a kernel, runs one empty cell and shuts it down, once per notebook
+    (in one pytest process, as nbval does), so the ratio shows what the lessons' own cells
+    cost on top of the unavoidable kernel starts.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *notebooks],
+                   capture_output=True, check=False)
+    nbval_s = time.perf_counter() - t
+    t = time.perf_counter()
+    for _ in notebooks:
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
+        NotebookClient(nb, kernel_name="python3").execute()
+    floor_s = time.perf_counter() - t
+    return {"notebooks": len(notebooks), "nbval_s": round(nbval_s, 1),
+            "floor_s": round(floor_s, 1), "ratio": round(nbval_s / floor_s, 2)}

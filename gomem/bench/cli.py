@@ -60,7 +60,14 @@ def main_report(short: bool) -> dict:
     heap_sizes = [1, 4, 16, 64] if short else [1, 4, 16, 64, 256, 1024]
     flat = cases.ns_vs_heap_size(heap_sizes)
     mem = cases.memory_for_heap((64 if short else 1024) * MIB)
-    return {"go_version": res["go_version"],
+    from gomem.bench.widgets import time_widgets
+    notebooks = None
+    if not short:
+        root = Path(__file__).resolve().parents[2]
+        notebooks = cases.nbval_vs_floor(sorted(str(p) for d in ("course", "solutions")
+                                                for p in (root / d).glob("*.ipynb")))
+    return {"widgets": time_widgets(moves=4 if short else 12), "notebooks": notebooks,
+            "go_version": res["go_version"],
             "cases": [{"name": name, "gomem_ns_per_op": round(g, 1),
                        "go_ns_per_op": None if r is None else round(r, 1),
                        "ratio": None if not r else round(g / r, 1)} for name, g, r in res["rows"]],
@@ -82,6 +89,14 @@ def print_report(rep: dict) -> None:
     m = rep["memory"]
     print(f"memory: {m['heap_inuse'] / MIB:.0f} MiB simulated heap ({m['spans']} spans) in "
           f"{m['rss_bytes'] / MIB:.1f} MiB of Python memory, {m['bytes_per_span']:.0f} B per span")
+    nb = rep.get("notebooks")
+    if nb:
+        print(f"course + solutions under nbval: {nb['nbval_s']} s for {nb['notebooks']} notebooks; "
+              f"floor (one bare kernel each) {nb['floor_s']} s; ratio {nb['ratio']}x (target <= 1.5x)")
+    print(f"{'widget update (recompute + redraw + PNG)':<44} {'median ms':>9} {'max ms':>8}")
+    for w in rep["widgets"]:
+        flag = "" if w["median_ms"] < 100 else "  > 100 ms"
+        print(f"{w['widget']:<44} {w['median_ms']:>9.1f} {w['max_ms']:>8.1f}{flag}")
 
 
 def add_arguments(parser) -> None:
