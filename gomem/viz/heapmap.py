@@ -1,0 +1,273 @@
+"""Pictures of the whole heap and of where allocations went (lesson 06).
+
+``plot_path_counts`` draws ``EventLog.path_counts`` as bars; ``plot_heap_map`` draws a
+:class:`gomem.workload.HeapView` at three zoom levels: the arena, its pages with the
+spans cut from them (coloured by size class), and the object slots of a few spans.
+``plot_hierarchy`` is the mcache -> mcentral -> mheap picture.  Every function returns
+its ``Figure``.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap, to_rgb
+from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
+
+from gomem.events import PATHS
+from gomem.mheap import HEAP_ARENA_BYTES
+from gomem.sizeclasses import CLASS_TO_SIZE, PAGE_SIZE
+
+PATH_COLORS = {"zerobase": "#bbbbbb", "tiny block": "#8dd3c7", "nextFreeFast": "#4daf4a",
+               "nextFreeIndex": "#a6d854", "mcentral.cacheSpan": "#ffd92f",
+               "mheap.alloc": "#fc8d62", "mheap.grow": "#e41a1c", "large": "#7570b3"}
+PATH_NOTES = {"zerobase": "size 0", "tiny block": "no slot at all", "nextFreeFast": "one ctz",
+              "nextFreeIndex": "scan allocBits", "mcentral.cacheSpan": "refill from mcentral",
+              "mheap.alloc": "new span from mheap", "mheap.grow": "heap grows (OS)",
+              "large": "> 32760 B, own span"}
+P_COLORS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf",
+            "#999999")
+PAGES_PER_ROW = 64
+MAX_ROWS = 12
+
+
+def class_color(spanclass: int, classes: list[int]):
+    """A distinct colour per span class in use; large spans dark (scan) or mid (noscan) grey."""
+    if spanclass >> 1 == 0:
+        return "#7a7a7a" if spanclass & 1 else "#3c3c3c"
+    small = [c for c in classes if c >> 1]
+    cmap = plt.get_cmap("tab20")
+    return cmap(small.index(spanclass) % 20)
+
+
+def class_label(spanclass: int) -> str:
+    sc = spanclass >> 1
+    kind = "noscan" if spanclass & 1 else "scan"
+    return f"large {kind}" if sc == 0 else f"class {sc} ({CLASS_TO_SIZE[sc]} B) {kind}"
+
+
+def plot_path_counts(counts: dict, title: str = ""):
+    """Horizontal bars: allocations per path, cheapest path on top, count at each bar."""
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    _path_bars(ax, counts)
+    ax.set_title(title, fontsize=10)
+    fig.subplots_adjust(left=0.2, right=0.97, top=0.88, bottom=0.15)
+    return fig
+
+
+def _path_bars(ax, counts: dict) -> None:
+    paths = [p for p in PATHS if p in counts]
+    vals = [counts[p] for p in paths]
+    y = np.arange(len(paths))[::-1]
+    ax.barh(y, vals, color=[PATH_COLORS[p] for p in paths], edgecolor="black", linewidth=0.5)
+    ax.set_yticks(y)
+    ax.set_yticklabels(paths, fontsize=8.5)
+    top = max(vals) if vals and max(vals) else 1
+    for yy, v, p in zip(y, vals, paths):
+        ax.text(v + top * 0.01, yy, f"{v}   ({PATH_NOTES[p]})", va="center", fontsize=8)
+    ax.set_xlim(0, top * 1.3)
+    ax.set_xlabel("allocations (deepest step each one reached)", fontsize=8.5)
+    ax.tick_params(axis="x", labelsize=8)
+
+
+def pages_per_row(view) -> int:
+    """64 pages (512 KiB) per row, doubled until the map fits in MAX_ROWS rows."""
+    per = PAGES_PER_ROW
+    while -(-view.pages_spanned // per) > MAX_ROWS and per < 4096:
+        per *= 2
+    return per
+
+
+def _span_cells(view, s, per: int = PAGES_PER_ROW):
+    """(row, col, n) runs of page cells covered by a span, split at row ends."""
+    first = view.page_index(s.base)
+    out = []
+    page, left = first, s.npages
+    while left:
+        row, col = divmod(page, per)
+        n = min(left, per - col)
+        out.append((row, col, n))
+        page += n
+        left -= n
+    return out
+
+
+def plot_heap_map(view, title: str = "", detail: int = 6, counts: dict | None = None):
+    """Arena -> pages -> spans -> slots.
+
+    Top: the first 64 MiB arena and how much of it the page allocator has.  Middle: one
+    cell per 8 KiB page, 64 per row; each span is a box over its pages coloured by span
+    class, filled from the bottom by the fraction of its slots in use; spans an mcache
+    holds are outlined in their P's colour; pages sitting in a P's page cache are hatched.
+    Bottom: the slots of up to ``detail`` spans (the emptiest of each class).
+    With ``counts`` (``EventLog.path_counts``) a bar panel of allocation paths comes first.
+    """
+    classes = sorted({s.spanclass for s in view.spans})
+    per = pages_per_row(view)
+    rows = max(1, -(-view.pages_spanned // per))
+    chosen = _detail_spans(view, detail)
+    h_map = 0.42 * rows + 0.6
+    h_det = 0.32 * len(chosen) + 0.7
+    h_paths = 2.9 if counts is not None else 0.0
+    height = 1.0 + h_paths + h_map + h_det + 1.2
+    fig = plt.figure(figsize=(12, height))
+    left, width = 0.22, 0.56
+    if counts is not None:
+        _path_bars(fig.add_axes([left, 1 - (h_paths - 0.1) / height, width,
+                                 (h_paths - 1.15) / height]), counts)
+    # arena strip: patches in figure coordinates (an axes with ticks costs ~20 ms to build)
+    y0 = 1 - (0.95 + h_paths) / height
+    sh = 0.22 / height
+    grown = min(view.grown_bytes, HEAP_ARENA_BYTES)
+    used = view.pages_spanned * PAGE_SIZE
+
+    def frac(n):
+        return left + width * min(n, HEAP_ARENA_BYTES) / HEAP_ARENA_BYTES
+
+    for x1, color, edge in ((HEAP_ARENA_BYTES, "#f4f4f4", "black"), (grown, "#c6dbef", "black"),
+                            (used, "#08519c", "none")):
+        fig.add_artist(Rectangle((left, y0), frac(x1) - left, sh, facecolor=color,
+                                 edgecolor=edge, transform=fig.transFigure, linewidth=0.8))
+    for i in range(5):
+        fig.text(frac(i << 24), y0 - 0.04 / height, f"{16 * i}", ha="center", va="top",
+                 fontsize=7)
+    narenas = len(view.arenas)
+    fig.text(left, y0 + sh + 0.05 / height,
+             f"arena at {view.first_page:#x} (64 MiB, MiB scale; {narenas} reserved): "
+             f"light = given to the page allocator ({view.grown_bytes >> 20} MiB), "
+             f"dark = pages drawn below ({used >> 10} KiB)", fontsize=8.5, va="bottom")
+    # page map: an image, CELL x CELL pixels per page (fast to build and to redraw)
+    ax = fig.add_axes([left, 1 - (1.45 + h_paths + h_map) / height, width,
+                       (h_map - 0.3) / height])
+    ax.imshow(page_map_image(view, classes, rows, per), extent=(0, per, rows, 0),
+              aspect="auto", interpolation="nearest")
+    segs, colors, widths = [], [], []
+    for s in view.spans:
+        edge = "black" if s.cached_by is None else P_COLORS[s.cached_by % len(P_COLORS)]
+        for row, col, n in _span_cells(view, s, per):
+            segs.append([(col, row), (col + n, row), (col + n, row + 1), (col, row + 1),
+                         (col, row)])
+            colors.append(edge)
+            widths.append(0.6 if s.cached_by is None else 2.2)
+    ax.add_collection(LineCollection(segs, colors=colors, linewidths=widths))
+    ax.set_xlim(0, per)
+    ax.set_ylim(rows, 0)
+    ax.set_xticks(range(0, per + 1, per // 4))
+    ax.set_xticklabels([str(t) for t in range(0, per + 1, per // 4)], fontsize=7)
+    ax.set_yticks([r + 0.5 for r in range(rows)])
+    ax.set_yticklabels([f"{view.first_page + r * per * PAGE_SIZE:#x}"
+                        for r in range(rows)], fontsize=7)
+    ax.set_title(f"pages (8 KiB each, {per} per row): spans coloured by class, filled by share "
+                 "of slots in use; striped = a P's page cache", fontsize=8.5, loc="left")
+    handles = [Patch(facecolor=class_color(c, classes), label=class_label(c)) for c in classes]
+    handles += [Patch(facecolor="white", edgecolor=P_COLORS[p % len(P_COLORS)], hatch="////",
+                      linewidth=2, label=f"P{p}: page cache / span in its mcache")
+                for p in sorted(view.page_caches)]
+    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(left + width + 0.01,
+                                                                  1 - (1.2 + h_paths) / height),
+               fontsize=7, frameon=False, ncol=1 if len(handles) <= 22 else 2)
+    # slot detail
+    if chosen:
+        ax_d = fig.add_axes([left, 0.55 / height, width, (h_det - 0.6) / height])
+        cmap = ListedColormap(["#e8e8e8", "#2b5da8"])
+        for r, s in enumerate(chosen):   # each span stretched over the full width
+            ax_d.imshow(np.array(s.in_use, dtype=int)[None, :], cmap=cmap, vmin=0, vmax=1,
+                        extent=(0, 1, r + 0.4, r - 0.4), aspect="auto",
+                        interpolation="nearest")
+        ax_d.set_xlim(0, 1)
+        ax_d.set_ylim(len(chosen) - 0.5, -0.5)
+        ax_d.set_yticks(range(len(chosen)))
+        ax_d.set_yticklabels([f"{class_label(s.spanclass)}: {s.used}/{s.nelems} used"
+                              for s in chosen], fontsize=7)
+        ax_d.set_xticks([0, 1])
+        ax_d.set_xticklabels(["slot 0", "last slot"], fontsize=7)
+        ax_d.set_xlabel("slots of the span, left to right (blue = holds an object)", fontsize=8)
+        ax_d.set_title("objects: the slots of the emptiest span of each class", fontsize=8.5,
+                       loc="left")
+    fig.suptitle(title, fontsize=10, y=1 - 0.12 / height)
+    return fig
+
+
+CELL = 8   # pixels per page cell side in the page-map image
+
+
+def _rgb(color) -> np.ndarray:
+    return np.array(to_rgb(color))
+
+
+def page_map_image(view, classes: list[int], rows: int, per: int = PAGES_PER_ROW) -> np.ndarray:
+    """RGB image of the page map: white free pages, striped page-cache pages, and spans
+    in their class colour (pale) filled from the bottom by the share of slots in use.
+    Each page is CELL pixels high and ``max(1, 512 // per)`` wide."""
+    cw = max(1, 512 // per)
+    img = np.ones((rows * CELL, per * cw, 3))
+    yy, xx = np.mgrid[0:CELL, 0:cw]
+    stripes = ((xx + yy) % 4) < 2
+    for p, pages in view.page_caches.items():
+        c = _rgb(P_COLORS[p % len(P_COLORS)])
+        for a in pages:
+            row, col = divmod(view.page_index(a), per)
+            cell = img[row * CELL:(row + 1) * CELL, col * cw:(col + 1) * cw]
+            cell[stripes] = 0.55 + 0.45 * c
+    for s in view.spans:
+        c = _rgb(class_color(s.spanclass, classes))
+        pale = 0.65 + 0.35 * c
+        filled = round(CELL * (s.used / s.nelems if s.nelems else 1.0))
+        for row, col, n in _span_cells(view, s, per):
+            block = img[row * CELL:(row + 1) * CELL, col * cw:(col + n) * cw]
+            block[:] = pale
+            if filled:
+                block[CELL - filled:] = c
+    return img
+
+
+def _detail_spans(view, detail: int):
+    """The emptiest span of each small class (lowest address on ties), classes with the
+    most spans first: full spans all look alike, partly used ones show the slot order."""
+    by_class: dict[int, list] = {}
+    for s in view.spans:
+        if s.sizeclass:
+            by_class.setdefault(s.spanclass, []).append(s)
+    order = sorted(by_class, key=lambda c: (-len(by_class[c]), c))
+    return [min(by_class[c], key=lambda s: (s.used / s.nelems, s.base)) for c in order[:detail]]
+
+
+def plot_hierarchy(gomaxprocs: int = 3, title: str = ""):
+    """mcache per P -> mcentral per span class -> mheap -> OS, with what each level locks."""
+    fig, ax = plt.subplots(figsize=(11, 4.6))
+    ax.set_xlim(0, 11)
+    ax.set_ylim(0, 4.6)
+    ax.axis("off")
+
+    def box(x, y, w, h, text, color, fs=8.5):
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.04", facecolor=color,
+                                    edgecolor="black", linewidth=0.8))
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=fs)
+
+    def arrow(x0, y0, x1, y1):
+        ax.annotate("", (x1, y1), (x0, y0), arrowprops=dict(arrowstyle="->", lw=1))
+
+    n = min(gomaxprocs, 4)
+    for i in range(n):
+        x = 0.3 + i * 2.1
+        box(x, 3.55, 1.9, 0.8, f"P{i}: mcache\nalloc[136] spans, tiny block\nno lock", "#c7e9c0")
+        arrow(x + 0.95, 3.55, 4.6 + (i - n / 2) * 0.35, 2.65)
+    if gomaxprocs > 4:
+        ax.text(8.9, 3.95, f"... {gomaxprocs} Ps", fontsize=9)
+    box(2.0, 1.85, 6.0, 0.8, "mcentral x 136 (one per span class)\npartial / full  x  swept / "
+        "unswept span sets (lock-free)", "#fdd0a2")
+    box(2.0, 0.85, 6.0, 0.7, "mheap: page allocator (bitmap + summary tree), heap lock\n"
+        "per-P page cache (64 pages) for spans < 16 pages", "#c6dbef")
+    box(2.0, 0.05, 6.0, 0.5, "OS: arenas of 64 MiB (mmap), grown 4 MiB at a time", "#eeeeee")
+    arrow(5.0, 1.85, 5.0, 1.55)
+    arrow(5.0, 0.85, 5.0, 0.55)
+    ax.text(8.3, 2.25, "mcache.refill ->\nmcentral.cacheSpan", fontsize=8)
+    ax.text(8.3, 1.1, "mcentral.grow ->\nmheap.alloc", fontsize=8)
+    ax.text(8.3, 0.2, "mheap.grow -> sysAlloc", fontsize=8)
+    ax.annotate("large objects\n(> 32760 B):\nmcache.allocLarge\n-> mheap.alloc",
+                (2.0, 1.2), (0.05, 1.95), fontsize=8,
+                arrowprops=dict(arrowstyle="->", lw=1, color="#7570b3"), color="#4b4590")
+    ax.set_title(title, fontsize=10)
+    fig.subplots_adjust(left=0.01, right=0.99, top=0.92, bottom=0.01)
+    return fig

@@ -1,0 +1,129 @@
+"""Lessons 05-07: widgets follow their controls; pictures draw the right data."""
+
+import random
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np  # noqa: E402
+
+from gomem.timeline import gc_cycles  # noqa: E402
+from gomem.viz import heapmap as vh  # noqa: E402
+from gomem.viz import spans as vs  # noqa: E402
+from gomem.viz import timeline as vt  # noqa: E402
+from gomem.widgets.gccycles import gc_cycles_widget  # noqa: E402
+from gomem.widgets.mspan import span_step_widget  # noqa: E402
+from gomem.widgets.workload import workload_widget  # noqa: E402
+from gomem.workload import heap_view, run_workload, span_layout, step_span  # noqa: E402
+
+
+def test_span_step_widget_steps_and_shows_parameters():
+    w = span_step_widget(seed=1)
+    assert w.title.startswith("48 B scan, survival 0.40 (seed 1): 64 of 165 survived; step 0")
+    w.controls["step"].value = 40
+    assert w.result["step"].slot == 63 and w.result["step"].path == "nextFreeIndex"
+    assert "step 40: slot 63 via nextFreeIndex" in w.title
+    w.step_button.click()
+    assert w.controls["step"].value == 41 and w.result["step"].path == "nextFreeFast"
+    assert "step 41" in w.title
+    # the figure shows the same freeindex and cache the model computed
+    bot = w.figure.axes[1]
+    assert f"{w.result['step'].alloc_cache:#018x}" in bot.get_title(loc="left")
+    assert f"freeindex = {w.result['step'].freeindex}" in w.figure.axes[0].get_xlabel()
+    # the step slider stops at the free slots
+    w.controls["step"].value = 1000
+    assert w.controls["step"].max == w.result["run"].free_after_gc == w.result["k"]
+    w.controls["size"].value = 512
+    w.controls["noscan"].value = True
+    assert w.result["run"].nelems == 15 and "512 B noscan" in w.title
+
+
+def test_span_step_widget_step_updates_are_fast():
+    w = span_step_widget(seed=2)
+    for v in range(1, 30):
+        w.controls["step"].value = v
+        assert w.timings["compute"] + w.timings["draw"] < 0.1
+
+
+def test_span_bits_plot_strips():
+    run = step_span(random.Random(1), 48, 0.4, 10**6)
+    fig = vs.plot_span_bits(run, 0, "t")
+    rows = fig.axes[0].images[0].get_array()
+    assert rows.shape == (6, 64)                                # 3 words x (allocBits, in use)
+    assert (np.asarray(rows[0::2]) == vs.SURVIVOR).sum() == run.survivors
+    assert (np.asarray(rows[1::2]) == vs.NOSLOT).sum() == 3 * 64 - 165
+    assert fig.get_suptitle() == "t"
+    cache = np.asarray(fig.axes[1].images[0].get_array())[0]
+    assert list(cache[:10]) == [int(not b) for b in run.steps[0].alloc_bits[:10]]
+
+
+def test_span_layout_figure():
+    lays = [span_layout(5, ns, gt) for ns in (False, True) for gt in (True, False)]
+    fig = vs.plot_span_layout(lays, "48 B spans")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "nelems 165 (table: 170)" in texts and "nelems 170 (table: 170)" in texts
+    assert fig.axes[0].get_xlabel() == "byte offset in the span"
+    fig = vs.plot_span_zoom(lays[0], 4, "end of a span")
+    assert any("inline marks" in t.get_text() for t in fig.axes[0].texts)
+
+
+def test_workload_widget():
+    w = workload_widget(seed=1, count=500)
+    assert "mix 'typical', 500 allocations, GOMAXPROCS=2 (seed 1)" in w.title
+    assert sum(w.result["path_counts"].values()) == 500
+    w.controls["gomaxprocs"].value = 4
+    assert "GOMAXPROCS=4" in w.title
+    assert set(w.result["view"].page_caches) == {0, 1, 2, 3}
+    w.controls["mix"].value = "with large"
+    assert w.result["path_counts"]["large"] > 0 and "with large" in w.title
+    w.controls["count"].value = 2000
+    assert sum(w.result["path_counts"].values()) == 2000
+
+
+def test_heap_map_and_path_counts_figures():
+    run = run_workload(random.Random(3), 600, "typical", 2)
+    view = heap_view(run.heap)
+    fig = vh.plot_path_counts(run.path_counts, "paths")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][0] == "zerobase"
+    assert [p.get_width() for p in ax.patches] == list(run.path_counts.values())
+    fig = vh.plot_heap_map(view, "map")
+    assert fig.get_suptitle() == "map"
+    img = fig.axes[0].images[0].get_array()             # the page map
+    assert img.shape[1] == 64 * vh.CELL
+    assert any(t.get_text().startswith("arena at 0xc000000000") for t in fig.texts)
+    labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    assert len(labels) == 6 and all("used" in lab for lab in labels)
+    fig = vh.plot_hierarchy(4, "levels")
+    assert fig.axes[0].get_title() == "levels"
+
+
+def test_heap_map_rows_stay_bounded_for_large_heaps():
+    run = run_workload(random.Random(2), 1500, "with large", 2)
+    view = heap_view(run.heap)
+    per = vh.pages_per_row(view)
+    assert per > 64 and -(-view.pages_spanned // per) <= vh.MAX_ROWS
+
+
+def test_gc_cycles_widget():
+    w = gc_cycles_widget(seed=1, cycles=4)
+    assert "4 cycles of 400 objects, survival 0.30, full sweep (seed 1)" in w.title
+    assert w.result["timeline"].gc_at == [400, 800, 1200, 1600]
+    w.controls["sweep"].value = "lazy"
+    assert "lazy sweep, background sweeper 0 spans/sample" in w.title
+    assert w.result["timeline"].final.spans["h-2"] > 0
+    w.controls["bg_sweep"].value = 8
+    assert w.result["bg_sweep"] == 8
+    w.controls["survival"].value = 0.0
+    assert w.result["final_live_kib"] == 0 and "survival 0.00" in w.title
+
+
+def test_timeline_figure():
+    tl = gc_cycles(random.Random(1), 3, 200, 0.3, "lazy")
+    fig = vt.plot_timeline(tl, "cycles")
+    ax, ax2 = fig.axes
+    assert ax.get_title() == "cycles" and ax.get_ylabel() == "heap in use (KiB)"
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "h-2: needs sweeping" in labels and "live objects (slot bytes)" in labels
+    assert ax2.get_ylabel() == "spans"
