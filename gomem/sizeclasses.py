@@ -63,14 +63,8 @@ def _power_of_two(x: int) -> bool:
     return x != 0 and x & (x - 1) == 0
 
 
-def make_classes(merge: bool = True, grow: bool = True) -> list[tuple[int, int]]:
-    """Return ``[(size, npages), ...]`` for classes 0..67, class 0 being ``(0, 0)``.
-
-    Models ``makeClasses`` in ``runtime/_mkmalloc/mksizeclasses.go``.  ``merge=False``
-    skips rule 3 and ``grow=False`` rule 4, to show what each rule contributes
-    (lesson 04; the grader uses them to tell a learner which step is missing).
-    """
-    classes = [(0, 0)]  # class 0: large objects
+def candidate_sizes():
+    """The sizes ``makeClasses`` tries, each with the alignment step in force (rule 1)."""
     align = MIN_HEAP_ALIGN
     size = align
     while size <= MAX_SMALL_SIZE:
@@ -81,18 +75,35 @@ def make_classes(merge: bool = True, grow: bool = True) -> list[tuple[int, int]]
                 align = size // 8
             elif size >= 32:
                 align = 16
-        # Fewest pages whose tail waste is at most 1/8 of the span.
-        allocsize = PAGE_SIZE
-        while allocsize % size > allocsize // 8:
-            allocsize += PAGE_SIZE
-        npages = allocsize // PAGE_SIZE
+        yield size, align
+        size += align
+
+
+def span_pages(size: int) -> int:
+    """Rule 2: the fewest 8 KiB pages whose tail waste is at most 1/8 of the span."""
+    allocsize = PAGE_SIZE
+    while allocsize % size > allocsize // 8:
+        allocsize += PAGE_SIZE
+    return allocsize // PAGE_SIZE
+
+
+def make_classes(merge: bool = True, grow: bool = True) -> list[tuple[int, int]]:
+    """Return ``[(size, npages), ...]`` for classes 0..67, class 0 being ``(0, 0)``.
+
+    Models ``makeClasses`` in ``runtime/_mkmalloc/mksizeclasses.go``.  ``merge=False``
+    skips rule 3 and ``grow=False`` rule 4, to show what each rule contributes
+    (lesson 04; the grader uses them to tell a learner which step is missing).
+    """
+    classes = [(0, 0)]  # class 0: large objects
+    for size, _ in candidate_sizes():
+        npages = span_pages(size)
+        allocsize = npages * PAGE_SIZE
         prev_size, prev_npages = classes[-1]
         if merge and len(classes) > 1 and npages == prev_npages \
                 and allocsize // size == allocsize // prev_size:
             classes[-1] = (size, npages)  # same pages, same count: grow the previous class
         else:
             classes.append((size, npages))
-        size += align
     # Grow each class to the largest 128-multiple with the same objects per span.
     for i, (size, npages) in enumerate(classes[1:] if grow else [], start=1):
         span = npages * PAGE_SIZE

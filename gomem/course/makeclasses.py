@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from gomem.sizeclasses import LARGE_SIZE_DIV, MAX_SMALL_SIZE, MIN_HEAP_ALIGN, PAGE_SIZE
+from gomem.sizeclasses import LARGE_SIZE_DIV, PAGE_SIZE, candidate_sizes
 
 
 class Step(NamedTuple):
@@ -40,15 +40,7 @@ def walk() -> list[Step]:
     """Every candidate size of ``makeClasses``' first pass, with its decision."""
     steps: list[Step] = []
     classes = [(0, 0)]
-    align = size = MIN_HEAP_ALIGN
-    while size <= MAX_SMALL_SIZE:
-        if size & (size - 1) == 0:
-            if size >= 2048:
-                align = 256
-            elif size >= 128:
-                align = size // 8
-            elif size >= 32:
-                align = 16
+    for size, align in candidate_sizes():
         npages, tries = tail_rule(size)
         span = npages * PAGE_SIZE
         prev_size, prev_npages = classes[-1]
@@ -59,7 +51,6 @@ def walk() -> list[Step]:
             classes.append((size, npages))
             decision = f"new class {len(classes) - 1}"
         steps.append(Step(size, align, npages, tries, span // size, span % size, decision))
-        size += align
     return steps
 
 
