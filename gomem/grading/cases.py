@@ -15,6 +15,12 @@ An *adapter* says how to call a task's function:
            fresh :class:`gomem.mspan.MSpan` built from it, plus the other args; the result
            is the return value *and* the span's fields afterwards, since the functions of
            lesson 05 work by moving ``freeindex`` and ``alloc_cache``.
+``sweep``  like ``span``, and the span may carry ``gcmark_bits`` and ``spanclass``; the
+           result also holds both bitmaps afterwards (lesson 07's sweep rewrites them).
+``copy``   ``fn(*args)`` on a deep copy of the args, with dict keys that JSON turned into
+           digit strings made ints again (a page table ``{index: entry}``).
+``inplace`` like ``copy``; the result is the return value *and* the args afterwards, for
+           functions that work by changing their input (lesson 06's span sets).
 """
 
 from __future__ import annotations
@@ -59,6 +65,10 @@ def span_from_data(d):
     span.alloc_cache = d["alloc_cache"]
     span.alloc_count = d["alloc_count"]
     span.alloc_bits = bytearray(bytes.fromhex(d["alloc_bits"]))
+    if "gcmark_bits" in d:
+        span.gcmark_bits = bytearray(bytes.fromhex(d["gcmark_bits"]))
+    if "spanclass" in d:
+        span.spanclass = d["spanclass"]
     span.limit = span.start_addr + span.nelems * span.elemsize
     return span
 
@@ -67,6 +77,25 @@ def span_to_data(span):
     d = {f: to_plain(getattr(span, f, None)) for f in SPAN_FIELDS}
     d["alloc_bits"] = bytes(span.alloc_bits).hex()
     return d
+
+
+def int_keys(x):
+    """A deep copy of ``x`` with digit-string dict keys back to ints (JSON loses int keys)."""
+    if isinstance(x, dict):
+        return {(int(k) if isinstance(k, str) and k.isdigit() else k): int_keys(v)
+                for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [int_keys(v) for v in x]
+    return x
+
+
+def to_data(x, depth=0):
+    """:func:`to_plain` that also keeps dicts (keys as strings), for in-place results."""
+    if isinstance(x, dict) and depth <= 20:
+        return {str(k): to_data(v, depth + 1) for k, v in list(x.items())[:10_000]}
+    if isinstance(x, (list, tuple)) and depth <= 20 and len(x) <= 100_000:
+        return [to_data(v, depth + 1) for v in x]
+    return to_plain(x, depth)
 
 
 def run_case(adapter, fn, args):
@@ -79,6 +108,21 @@ def run_case(adapter, fn, args):
             ret = fn(span, *args[1:])
             after = {f: to_plain(getattr(span, f, None)) for f in SPAN_FIELDS}
             return {"return": to_plain(ret), "span": after}
+        if adapter == "sweep":
+            span = span_from_data(args[0])
+            ret = fn(span, *args[1:])
+            after = {f: to_plain(getattr(span, f, None)) for f in SPAN_FIELDS}
+            for f in ("alloc_bits", "gcmark_bits"):
+                bits = getattr(span, f, None)
+                after[f] = bytes(bits).hex() if isinstance(bits, (bytes, bytearray)) \
+                    else to_plain(bits)          # a list or other object: shown, never equal
+            return {"return": to_plain(ret), "span": after}
+        if adapter == "copy":
+            return {"return": to_plain(fn(*int_keys(args)))}
+        if adapter == "inplace":
+            mine = int_keys(args)
+            ret = fn(*mine)
+            return {"return": to_data(ret), "args": to_data(mine)}
         raise ValueError(f"unknown adapter {adapter!r}")
     except (Exception, SystemExit) as err:  # noqa: BLE001 - a submission may raise anything
         try:

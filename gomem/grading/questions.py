@@ -129,3 +129,128 @@ class SlotQuestion(Question):
                  f"ctz = {ctz}" + (" (nothing free)" if not cache else ""),
                  f"slot = freeindex + ctz = {slot}" if cache else "no free slot: nelems = 16"]
         return steps, slot
+
+
+class TranslateQuestion(Question):
+    """Lesson 01: translate one address through a small single-level page table."""
+
+    name = "01.translate"
+
+    def draw(self, rng):
+        page_size = 1 << rng.randrange(8, 13)
+        frames = rng.sample(range(16), 8)
+        table = "".join(f"{f:x}" if rng.random() < 0.7 else "-" for f in frames)
+        return {"page_size": page_size, "table": table,
+                "vaddr": hex(rng.randrange(8 * page_size))}
+
+    def text(self):
+        p = self.params
+        return (f"Pages are {p['page_size']} B. The page table maps VPN 0..7 to the frames "
+                f"{p['table']} (hex digits, '-' = not present). What physical address does "
+                f"{p['vaddr']} translate to (as an int; -1 for a page fault)?")
+
+    def work(self):
+        from gomem.vm import MMU, AddressLayout, PageFault, PageTable
+        p = self.params
+        ps, vaddr = p["page_size"], int(p["vaddr"], 16)
+        k = ps.bit_length() - 1
+        pt = PageTable(AddressLayout((3,), k, 3 + k, 4))
+        for vpn, ch in enumerate(p["table"]):
+            pte = pt.ensure_pte(vpn)
+            pte.present, pte.frame = ch != "-", None if ch == "-" else int(ch, 16)
+        vpn, offset = vaddr >> k, vaddr & (ps - 1)
+        steps = [f"page size {ps} = 2**{k}: VPN = {vaddr:#x} >> {k} = {vpn}, "
+                 f"offset = {vaddr:#x} & {ps - 1:#x} = {offset:#x}"]
+        try:
+            paddr = MMU().translate(0, pt, vaddr).paddr
+        except PageFault:
+            steps.append(f"entry {vpn} is '-': not present, a page fault")
+            return steps, -1
+        frame = paddr >> k
+        steps.append(f"entry {vpn} holds frame {frame}")
+        steps.append(f"physical address = {frame} * {ps} + {offset:#x} = {paddr:#x} = {paddr}")
+        return steps, paddr
+
+
+class WalkQuestion(Question):
+    """Lesson 02: one index of a 4-level x86-64 page-table walk."""
+
+    name = "02.walk"
+    LEVELS = ("PML4", "PDPT", "PD", "PT")
+
+    def draw(self, rng):
+        return {"vaddr": hex(rng.randrange(1 << 47)), "level": rng.choice(self.LEVELS)}
+
+    def text(self):
+        p = self.params
+        return (f"An x86-64 MMU (4-level paging, 9+9+9+9+12) translates {p['vaddr']}. Which "
+                f"entry of the {p['level']} table does the walk read?")
+
+    def work(self):
+        from gomem.vm import AddressLayout
+        p = self.params
+        vaddr, level = int(p["vaddr"], 16), self.LEVELS.index(p["level"])
+        indices, _ = AddressLayout.x86_64().split(vaddr)
+        lo = 12 + 9 * (3 - level)
+        steps = [f"the {p['level']} index is bits {lo}..{lo + 8} of the address",
+                 f"({vaddr:#x} >> {lo}) & 0x1ff = {indices[level]}"]
+        return steps, indices[level]
+
+
+class GrowthQuestion(Question):
+    """Lesson 03: how many 4 MiB chunks a fresh heap has after a few large allocations."""
+
+    name = "03.growth"
+
+    def draw(self, rng):
+        return {"pages": ",".join(str(rng.randrange(16, 1500)) for _ in range(3))}
+
+    def text(self):
+        return (f"A fresh heap allocates three large objects of {self.params['pages']} pages "
+                "(8 KiB each), in that order. How many 4 MiB chunks has mheap.grow added?")
+
+    def work(self):
+        from gomem import Heap
+        h = Heap()
+        steps, free = [], 0
+        for n in map(int, self.params["pages"].split(",")):
+            h.malloc(n * 8192, noscan=True)
+            if free < n:
+                ask = -(-n // 512)
+                steps.append(f"{n} pages: only {free} free at the end -> grow by "
+                             f"ceil({n} / 512) = {ask} chunk(s)")
+                free += ask * 512
+            else:
+                steps.append(f"{n} pages: fits in the {free} free pages at the end")
+            free -= n
+        return steps, len(h.mheap.pages.chunks)
+
+
+class TinyQuestion(Question):
+    """Lesson 07: where the tiny allocator puts the last of a few small objects."""
+
+    name = "07.tiny"
+
+    def draw(self, rng):
+        return {"sizes": ",".join(str(rng.choice([rng.randrange(1, 16), 2, 4, 8, 12]))
+                                  for _ in range(rng.randrange(3, 7)))}
+
+    def text(self):
+        return (f"On a fresh heap a P allocates pointer-free objects of {self.params['sizes']} "
+                "bytes, in that order. At which offset inside its 16-byte block does the "
+                "last one land?")
+
+    def work(self):
+        from gomem import Heap
+        h = Heap()
+        c = h.mcaches[0]
+        steps = []
+        for n in map(int, self.params["sizes"].split(",")):
+            before = (c.tiny, c.tinyoffset)
+            addr = h.malloc(n, noscan=True)
+            fresh = before[0] == 0 or addr & ~15 != before[0]
+            steps.append(f"{n} B -> offset {addr & 15}"
+                         + (" of a fresh block" if fresh else " of the current block")
+                         + (f" (now current, tinyoffset {c.tinyoffset})"
+                            if fresh and c.tiny == addr else ""))
+        return steps, addr & 15
