@@ -13,10 +13,10 @@ import ipywidgets as widgets
 
 from gomem.timeline import gc_cycles
 from gomem.viz import timeline as viz
-from gomem.widgets.mspan import LessonWidget
+from gomem.widgets.base import PlotWidget
 
 
-def gc_cycles_widget(seed: int = 0, cycles: int = 6) -> LessonWidget:
+def gc_cycles_widget(seed: int = 0, cycles: int = 6) -> PlotWidget:
     """Survival / objects per cycle / sweep mode / background sweep -> heap-in-use timeline."""
 
     @functools.lru_cache(maxsize=64)
@@ -48,4 +48,4 @@ def gc_cycles_widget(seed: int = 0, cycles: int = 6) -> LessonWidget:
         "bg_sweep": widgets.IntSlider(0, min=0, max=8, description="bg sweep",
                                       continuous_update=False),
     }
-    return LessonWidget(controls, compute, draw)
+    return PlotWidget(controls, compute, draw)

@@ -1,6 +1,6 @@
 """Lesson 03's widget: GOMAXPROCS and allocation mix -> locks taken per 1000 allocations.
 
-Built on :class:`gomem.widgets.vm.PlotWidget` (controls + output; ``result``, ``figure``,
+Built on :class:`gomem.widgets.base.PlotWidget` (controls + output; ``result``, ``figure``,
 ``title`` readable by tests).  Every run is simulated once when the widget is built
 (:func:`gomem.contention.sweep_gomaxprocs`, one seeded ``random.Random`` per run), so moving a
 control only looks results up and redraws.
@@ -12,7 +12,7 @@ import ipywidgets as widgets
 
 from gomem.contention import MIXES, sweep_gomaxprocs
 from gomem.viz.locks import plot_locks
-from gomem.widgets.vm import PlotWidget
+from gomem.widgets.base import PlotWidget
 
 WIDE = {"description_width": "initial"}   # labels in full, not "GOMAXPR..."
 

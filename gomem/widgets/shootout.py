@@ -11,15 +11,13 @@ the last update's compute and draw seconds (for measuring; never printed in note
 
 from __future__ import annotations
 
-import time
-
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
-from gomem.errors import GoMemError
 from gomem.shootout.generate import SHAPES, generate
 from gomem.shootout.replay import replay, table_html
 from gomem.viz.shootout import plot_replay
+from gomem.widgets.base import PlotWidget
 
 POLICY_SETS = {"Go vs first-fit vs best-fit": ("go", "first-fit", "best-fit"),
                "Go vs first-fit": ("go", "first-fit"), "Go only": ("go",),
@@ -29,15 +27,16 @@ GOGC = (25, 50, 100, 200, 400)
 FIGURE_CACHE = 24
 
 
-class ShootoutWidget:
-    """Controls, a progress bar, the figure and the table; recomputes on every change."""
+class ShootoutWidget(PlotWidget):
+    """A :class:`PlotWidget` with a progress bar, a results table and caches of replays
+    and figures."""
 
     def __init__(self, seed: int = 0, shape: str = "small", ops: int = 2000,
                  policies: str = "Go vs first-fit vs best-fit", gogc: int = 100):
         self.cache: dict[tuple, object] = {}       # (shape, seed, ops, policy, gogc) -> result
         self.figures: dict[tuple, object] = {}     # control values -> Figure (newest last)
         self.traces: dict[tuple, object] = {}
-        self.controls = {
+        controls = {
             "shape": widgets.Dropdown(options=list(SHAPES), value=shape, description="trace"),
             "seed": widgets.BoundedIntText(seed, min=0, max=9999, description="seed",
                                            layout=widgets.Layout(width="150px")),
@@ -51,21 +50,11 @@ class ShootoutWidget:
         self.progress = widgets.IntProgress(0, min=0, max=100, description="replay",
                                             layout=widgets.Layout(width="300px"))
         self.table = widgets.HTML()
-        self.output = widgets.Output()
-        self.result = self.figure = None
-        self.error = None
-        self.updates = 0
-        self.timings = {"compute": 0.0, "draw": 0.0}
+        self.table_html = ""
         self.replays = 0            # replays actually run (cache misses)
-        for c in self.controls.values():
-            c.observe(lambda _change: self.update(), names="value")
-        ctl = list(self.controls.values())
-        self.box = widgets.VBox([widgets.HBox(ctl[:3]), widgets.HBox(ctl[3:] + [self.progress]),
-                                 self.output, self.table])
-        self.update()
-
-    def params(self) -> dict:
-        return {name: c.value for name, c in self.controls.items()}
+        ctl = list(controls.values())
+        super().__init__(controls, rows=[ctl[:3], ctl[3:] + [self.progress]],
+                         below=[self.table])
 
     # --- model ----------------------------------------------------------------------------
     def _trace(self, shape, seed, ops):
@@ -107,16 +96,7 @@ class ShootoutWidget:
                 f"utilisation (peak payload / peak heap): {utils}")
 
     # --- view -----------------------------------------------------------------------------
-    def update(self) -> None:
-        t0 = time.perf_counter()
-        try:
-            result = self.compute(**self.params())
-        except GoMemError as err:      # e.g. a bad value typed in: say so, keep the old plot
-            self.error = str(err)
-            self.table.value = f"<b>error:</b> {self.error}"
-            return
-        self.error = None
-        t1 = time.perf_counter()
+    def draw(self, result: dict):
         key = tuple(self.params().values())
         fig = self.figures.pop(key, None)          # drawn before: reuse (and mark as newest)
         if fig is None:
@@ -125,33 +105,14 @@ class ShootoutWidget:
         self.figures[key] = fig
         while len(self.figures) > FIGURE_CACHE:
             self.figures.pop(next(iter(self.figures)))
-        t2 = time.perf_counter()
-        self.result, self.figure = result, fig
+        return fig
+
+    def after_update(self, result: dict) -> None:
         self.table_html = table_html(result["results"])
         self.table.value = self.table_html
-        self.timings = {"compute": t1 - t0, "draw": t2 - t1}
-        self.updates += 1
-        self._show(fig)
 
-    def _show(self, fig) -> None:
-        try:
-            from IPython import get_ipython
-            from IPython.display import clear_output, display
-        except ImportError:  # pragma: no cover
-            return
-        if get_ipython() is None:
-            return
-        with self.output:
-            clear_output(wait=True)
-            display(fig)
-
-    @property
-    def title(self) -> str:
-        return "" if self.figure is None else self.figure.get_suptitle()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
+    def show_error(self, message: str) -> None:   # the table says it; the plot stays
+        self.table.value = f"<b>error:</b> {message}"
 
 
 def shootout_widget(seed: int = 0, shape: str = "small", ops: int = 2000,

@@ -1,6 +1,6 @@
 """Lesson 04's widgets: a request's class, slot, waste and span; the waste sawtooth.
 
-Built on :class:`gomem.widgets.vm.PlotWidget`: set ``w.controls[...].value`` and read
+Built on :class:`gomem.widgets.base.PlotWidget`: set ``w.controls[...].value`` and read
 ``w.result`` / ``w.title`` / ``w.figure`` in tests.  All logic lives in
 :mod:`gomem.course.layout`; the waste curves are computed once when the widget is built.
 """
@@ -12,7 +12,7 @@ import ipywidgets as widgets
 from gomem.course.layout import MAX_DEMO_SIZE, corners, place, waste_curve
 from gomem.sizeclasses import CLASS_TO_SIZE, MAX_SMALL_ALLOC
 from gomem.viz.sizeclasses import plot_placement, plot_waste_curve
-from gomem.widgets.vm import PlotWidget
+from gomem.widgets.base import PlotWidget
 
 WIDE = {"description_width": "initial"}   # labels in full, not "GOMAXPR..."
 

@@ -1,7 +1,7 @@
 """Interactive widgets for the virtual-memory lessons (01, 02).
 
-Each builder returns a :class:`PlotWidget`: a row of ipywidgets controls and
-an output area.  Changing a control calls ``compute`` (a pure function of the
+Each builder returns a :class:`gomem.widgets.base.PlotWidget`: a row of ipywidgets
+controls and an output area.  Changing a control calls ``compute`` (a pure function of the
 control values, built on :mod:`gomem.vm`) and then ``draw`` (from
 :mod:`gomem.viz.vm`).  The widget keeps the last ``result`` and ``figure``,
 so a test can set ``w.controls["frames"].value = 8`` and assert on
@@ -15,71 +15,13 @@ import functools
 import random
 
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 
 from gomem.errors import ConfigError, GoMemError
 from gomem.viz import vm as viz
 from gomem.vm import (AddressLayout, Kernel, allocation_workload, analysis,
                       compare_fragmentation, working_set_trace)
 from gomem.vm.segmentation import SegmentAllocator
-
-
-class PlotWidget:
-    """Controls + output; recomputes and redraws on every control change."""
-
-    def __init__(self, controls: dict, compute, draw):
-        self.controls, self.compute, self.draw = controls, compute, draw
-        self.output = widgets.Output()
-        self.result = self.figure = None
-        self.error = None
-        self.updates = 0
-        for c in controls.values():
-            c.observe(lambda _change: self.update(), names="value")
-        self.box = widgets.VBox([widgets.HBox(list(controls.values())), self.output])
-        self.update()
-
-    def params(self) -> dict:
-        return {name: c.value for name, c in self.controls.items()}
-
-    def update(self) -> None:
-        try:
-            result = self.compute(**self.params())
-        except GoMemError as err:  # a bad value typed into a control: say so, keep the old plot
-            self.error = str(err)
-            self._show(widgets.HTML(f"<b>error:</b> {self.error}"))
-            return
-        self.error = None
-        fig = self.draw(result)
-        if self.figure is not None:
-            plt.close(self.figure)
-        self.result, self.figure = result, fig
-        self.updates += 1
-        self._show(fig)
-        plt.close(fig)  # shown once, in the output area; stays readable for tests
-
-    def _show(self, obj) -> None:
-        try:
-            from IPython import get_ipython
-            from IPython.display import clear_output, display
-        except ImportError:  # pragma: no cover
-            return
-        if get_ipython() is None:
-            return
-        with self.output:
-            clear_output(wait=True)
-            display(obj)
-
-    @property
-    def title(self) -> str:
-        """The figure's title (suptitle if it has one)."""
-        fig = self.figure
-        if fig is None:
-            return ""
-        return fig.get_suptitle() or fig.axes[0].get_title()
-
-    def _ipython_display_(self):
-        from IPython.display import display
-        display(self.box)
+from gomem.widgets.base import PlotWidget
 
 
 # -- lesson 01: frames / working set / policy -> fault curve --------------------------------
@@ -92,22 +34,40 @@ def fault_curve_widget(seed: int = 0, n_refs: int = 2000, max_frames: int = 48) 
         pages, writes = working_set_trace(random.Random(seed), n_refs, working_set)
         return pages, writes, analysis.runs(pages, frames_list, policy, writes)
 
+    @functools.lru_cache(maxsize=512)
+    def at(frames, working_set, policy):  # one run; frames already on the curve are free
+        pages, writes, stats = curve(working_set, policy)
+        if frames in frames_list:
+            return stats[frames_list.index(frames)]
+        return analysis.runs(pages, [frames], policy, writes)[0]
+
     def compute(frames, working_set, policy):
         pages, writes, stats = curve(working_set, policy)
-        now = analysis.runs(pages, [frames], policy, writes)[0]
+        now = at(frames, working_set, policy)
         slow = [analysis.access_time_ns(s) / analysis.DRAM_NS for s in stats]
         return {"frames": frames, "working_set": working_set, "policy": policy,
                 "frames_list": frames_list, "faults": [s.faults for s in stats],
                 "faults_now": now.faults, "fault_rate_now": now.fault_rate,
                 "slowdown": slow, "slowdown_now": analysis.access_time_ns(now) / analysis.DRAM_NS}
 
+    figures: dict = {}   # (working_set, policy) -> Figure: a frames move only moves its marker
+
     def draw(r):
         title = (f"{r['policy'].upper()}, working set {r['working_set']} pages, "
                  f"{r['frames']} frames: {100 * r['fault_rate_now']:.1f}% faults, "
                  f"{r['slowdown_now']:.0f}x slower (seed {seed}, {n_refs} refs)")
-        return viz.plot_fault_curve(r["frames_list"], {r["policy"]: r["faults"]}, n_refs,
-                                    working_set=r["working_set"], current=r["frames"],
-                                    slowdown={r["policy"]: r["slowdown"]}, title=title)
+        key = (r["working_set"], r["policy"])
+        fig = figures.get(key)
+        if fig is None:
+            if len(figures) >= 8:
+                figures.pop(next(iter(figures)))
+            fig = figures[key] = viz.plot_fault_curve(
+                r["frames_list"], {r["policy"]: r["faults"]}, n_refs,
+                working_set=r["working_set"], current=r["frames"],
+                slowdown={r["policy"]: r["slowdown"]}, title=title)
+        else:
+            viz.move_current(fig, r["frames"], title)
+        return fig
 
     controls = {
         "frames": widgets.IntSlider(16, min=2, max=max_frames, step=1, description="frames"),

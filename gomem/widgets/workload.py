@@ -11,12 +11,12 @@ import functools
 import ipywidgets as widgets
 
 from gomem.viz import heapmap as viz
-from gomem.widgets.mspan import LessonWidget
+from gomem.widgets.base import PlotWidget
 from gomem.workload import SIZE_MIXES, IncrementalWorkload, heap_view
 
 
 def workload_widget(seed: int = 0, count: int = 1000, mix: str = "typical",
-                    gomaxprocs: int = 2) -> LessonWidget:
+                    gomaxprocs: int = 2) -> PlotWidget:
     """Size mix / allocations / GOMAXPROCS -> path counts and heap map."""
 
     runners: dict = {}   # (mix, gomaxprocs) -> IncrementalWorkload: more allocations extend it
@@ -50,4 +50,4 @@ def workload_widget(seed: int = 0, count: int = 1000, mix: str = "typical",
         "gomaxprocs": widgets.IntSlider(gomaxprocs, min=1, max=8, description="GOMAXPROCS",
                                         continuous_update=False),
     }
-    return LessonWidget(controls, compute, draw)
+    return PlotWidget(controls, compute, draw)
