@@ -18,6 +18,7 @@ from xml.etree import ElementTree as ET
 
 import nbformat
 import pytest
+from gradingkeys import key_namespace
 
 from gomem import sizeclasses as sc
 from gomem.grading import check
@@ -82,20 +83,9 @@ def test_lesson05_reference_is_gomems():
         assert run_case("span", task.reference, args)["return"] == next_free_fast(span)
 
 
-def _key_namespace(name):
-    """Our own key's code cells, run here (trusted code) without the check calls."""
-    nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
-    ns = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "check(" not in cell.source and "q." not in cell.source \
-                and "Question" not in cell.source:
-            exec(compile(cell.source, name, "exec"), ns)
-    return ns
-
-
 @pytest.mark.parametrize("name", ["04_size_classes.ipynb", "05_mspan.ipynb"])
 def test_keys_pass_hidden_checks_for_many_seeds(name):
-    ns = _key_namespace(name)
+    ns = key_namespace(name)
     for task in lesson_tasks(name[:2]):
         for seed in range(15):
             cases = task.public() + task.hidden(random.Random(seed))

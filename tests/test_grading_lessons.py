@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
+from gradingkeys import key_namespace
 
 from gomem.grading import check
 from gomem.grading.cases import run_case
@@ -63,20 +63,10 @@ def test_inputs_survive_the_trip_to_the_kernel(task_id):
 
 # --- the keys ----------------------------------------------------------------------------
 
-def _key_namespace(name):
-    """Our own key's code cells, run here (trusted code) without the check calls."""
-    nb = nbformat.read(ROOT / "solutions" / name, as_version=4)
-    ns = {}
-    for cell in nb.cells:
-        if cell.cell_type == "code" and "check(" not in cell.source and "q." not in cell.source \
-                and "Question" not in cell.source:
-            exec(compile(cell.source, name, "exec"), ns)
-    return ns
-
 
 @pytest.mark.parametrize("lesson", sorted(NEW))
 def test_keys_pass_hidden_checks_for_many_seeds(lesson):
-    ns = _key_namespace(NEW[lesson])
+    ns = key_namespace(NEW[lesson])
     for task in lesson_tasks(lesson):
         for seed in range(6):
             cases = task.public() + task.hidden(random.Random(seed))
