@@ -296,8 +296,11 @@ def run_move(lab: Lab, cell_index: int, m: Move, problems: list[str]) -> None:
         if after.get("error"):
             problems.append(f"{where}: widget error {after['error']!r}")
         if after.get("png"):
-            png = shown_png(lab, cell_index)
-            if png != re.sub(r"\s+", "", after["png"]):
+            want = re.sub(r"\s+", "", after["png"])
+            deadline = time.monotonic() + 10   # the last frame may still be on its way
+            while (png := shown_png(lab, cell_index)) != want and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if png != want:
                 problems.append(f"{where}: the browser shows a different PNG than the kernel's "
                                 f"current figure ({title!r})")
         elif m.title:
