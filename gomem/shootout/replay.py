@@ -251,7 +251,7 @@ def format_table(results, ops_per_s: bool = True) -> str:
 
 def table_html(results, ops_per_s: bool = True) -> str:
     cols = COLUMNS if ops_per_s else COLUMNS[:-1]
-    pad = 'style="padding:2px 10px; text-align:right"'
+    pad = 'style="padding:2px 8px; text-align:right; white-space:nowrap"'
     head = "".join(f"<th {pad}>{c}</th>" for c in cols)
     body = "".join("<tr>" + "".join(f"<td {pad}>{v}</td>" for v in row) + "</tr>"
                    for row in table_rows(results, ops_per_s))
