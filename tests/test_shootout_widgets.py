@@ -42,7 +42,6 @@ def test_widget_caches_replays_and_figures():
     runs = w.replays
     w.controls["shape"].value = "small"
     assert w.replays == runs and w.figure is first            # nothing replayed or redrawn
-    assert w.timings["compute"] + w.timings["draw"] < 0.1
     w.controls["policies"].value = "first-fit only"           # a subset: all cached
     assert w.replays == runs
 

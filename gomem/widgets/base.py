@@ -7,15 +7,16 @@ PNG.  The widget keeps what it computed and drew, so tests set ``w.controls[name
 and assert on ``w.result``, ``w.figure``, ``w.title`` (the figure's title, which states the
 current parameters and seed), ``w.error`` and ``w.updates`` without a browser.
 
-Showing the picture: the figure is turned into PNG once, by IPython's own display
-formatter (so the bytes are exactly ``display_formatter.format(w.figure)``), and the Output
-widget's ``outputs`` are replaced with that one image in a single state update, rather than
-``clear_output`` + ``display(fig)`` (two messages, and under nbval the figure leaks into the
-cell's output).  In JupyterLab it is still an ``<img src="data:image/png;base64,...">`` inside
-``.widget-output``.  Outside a kernel nothing is rendered (tests read ``w.figure``).
+Showing the picture: the figure is turned into PNG once per update by
+:func:`gomem.viz.render.png_bytes` (one draw with cached text, cropped like
+``bbox_inches="tight"``), kept in ``w.png``, and the Output widget's ``outputs`` are
+replaced with that one image in a single state update, rather than ``clear_output`` +
+``display(fig)`` (two messages, and under nbval the figure leaks into the cell's output).
+In JupyterLab it is an ``<img src="data:image/png;base64,...">`` inside ``.widget-output``.
+Outside a kernel nothing is shown and ``w.png`` is rendered only when read.
 
-``timings`` holds the last update's compute and draw seconds (for measuring; never printed
-in notebooks).  Subclasses add what one widget needs (a progress bar, a status line, a
+``timings`` holds the last update's compute, draw and png seconds (for measuring; never
+printed in notebooks).  Subclasses add what one widget needs (a progress bar, a status line, a
 Run button) and may override ``compute``, ``draw``, ``show_error`` and ``after_update``.
 """
 
@@ -27,10 +28,9 @@ import time
 
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
-from matplotlib.backend_bases import FigureCanvasBase
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from gomem.errors import GoMemError
+from gomem.viz.render import TextCachingCanvas, png_bytes
 
 WIDGET_DPI = 80   # widget pictures: 0.64x the pixels of 100 dpi; 7 pt text still readable
 
@@ -55,9 +55,9 @@ class PlotWidget:
         if draw is not None:
             self.draw = draw
         self.output = widgets.Output()
-        self.result = self.figure = self.error = None
+        self.result = self.figure = self.error = self._png = None
         self.updates = 0
-        self.timings = {"compute": 0.0, "draw": 0.0}
+        self.timings = {"compute": 0.0, "draw": 0.0, "png": 0.0}
         for c in controls.values():
             c.observe(self._changed, names="value")
         rows = rows if rows is not None else [list(controls.values()) + list(extra)]
@@ -91,13 +91,13 @@ class PlotWidget:
         plt.close(fig)   # pyplot forgets it; it stays drawable for display and tests
         if self.dpi and fig.dpi != self.dpi:
             set_dpi(fig, self.dpi)
-        if type(fig.canvas) is FigureCanvasBase:   # closed: give it one Agg canvas for good,
-            FigureCanvasAgg(fig)                   # so redraws reuse its renderer's text cache
+        if not isinstance(fig.canvas, TextCachingCanvas):
+            TextCachingCanvas(fig)
         t2 = time.perf_counter()
         if self.figure is not None and self.figure is not fig:
             plt.close(self.figure)
-        self.result, self.figure = result, fig
-        self.timings = {"compute": t1 - t0, "draw": t2 - t1}
+        self.result, self.figure, self._png = result, fig, None
+        self.timings = {"compute": t1 - t0, "draw": t2 - t1, "png": 0.0}
         self.updates += 1
         self.after_update(result)
         self.show(fig)
@@ -110,13 +110,20 @@ class PlotWidget:
                           "text/plain": f"error: {message}"})
 
     # -- the picture ------------------------------------------------------------------------
+    @property
+    def png(self) -> bytes | None:
+        """The current figure as PNG bytes: what the output area shows."""
+        if self._png is None and self.figure is not None:
+            t = time.perf_counter()
+            self._png = png_bytes(self.figure)
+            self.timings["png"] = time.perf_counter() - t
+        return self._png
+
     def show(self, fig) -> None:
         """Replace the output area's content with ``fig`` as one PNG (in a kernel only)."""
-        ip = _ipython()
-        if ip is None:
+        if _ipython() is None:
             return
-        data, md = ip.display_formatter.format(fig)
-        self._set_output(data, md)
+        self._set_output({"image/png": self.png, "text/plain": repr(fig)})
 
     def _set_output(self, data: dict, md: dict | None = None) -> None:
         if _ipython() is None:

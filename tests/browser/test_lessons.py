@@ -10,8 +10,9 @@ dropdown/toggle/checkbox/button) and check the result is the right one:
 - the widget object in the kernel (``Out[n]`` of the widget cell, read with a silent
   ``user_expressions`` request) has a figure title containing the expected text and no
   ``error``;
-- the PNG the browser shows is exactly the kernel's current figure (so the picture on screen
-  is the one with that title, not a stale frame).
+- the PNG the browser shows is exactly the kernel's current figure rendered afresh with
+  ``gomem.viz.render.png_bytes`` (so the picture on screen is the one with that title, not
+  a stale frame).
 
 ``GOMEM_BROWSER_MOVES=generic`` uses the generic move for every lesson.
 
@@ -123,8 +124,9 @@ def kernel_view(lab: Lab, count: int | None) -> dict:
         "type": f"type({obj}).__name__",
         "title": f"getattr({obj}, 'title', None)",
         "error": f"getattr({obj}, 'error', None)",
-        "png": f"(lambda f: None if f is None else get_ipython().display_formatter.format(f)[0]"
-               f".get('image/png'))(getattr({obj}, 'figure', None))",
+        # the current figure rendered afresh, not the widget's cached bytes: a stale cache fails
+        "png": f"(lambda f: None if f is None else __import__('gomem.viz.render', fromlist=['_'])"
+               f".png_bytes(f))(getattr({obj}, 'figure', None))",
     })
     out = {}
     for key, val in res.items():

@@ -1,0 +1,100 @@
+"""gomem.viz.render: cached text draws what matplotlib draws; PNGs are cropped and fresh."""
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from gomem.viz import render  # noqa: E402
+from gomem.widgets.sizeclasses import waste_widget  # noqa: E402
+
+
+def text_figure():
+    fig, ax = plt.subplots(figsize=(5, 3), dpi=80)
+    ax.plot([0, 1, 4])
+    ax.set_title("heap in use (KiB), 8 KiB pages")
+    ax.set_ylabel("spans per class")                    # rotated 90 degrees
+    ax.text(0.5, 2.0, "two lines\nof text", fontsize=9)
+    ax.text(1.2, 1.0, "rotated 30", rotation=30)
+    ax.text(0.2, 3.0, r"$2^{13}$ B math")               # math text: matplotlib's own path
+    plt.close(fig)
+    return fig
+
+
+def pixels(fig, canvas_class) -> np.ndarray:
+    canvas_class(fig)
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int)
+
+
+def test_cached_text_draws_what_matplotlib_draws():
+    mine, theirs = pixels(text_figure(), render.TextCachingCanvas), pixels(text_figure(),
+                                                                           FigureCanvasAgg)
+    assert mine.shape == theirs.shape
+    ink_mine, ink_theirs = mine.min(axis=2) < 128, theirs.min(axis=2) < 128
+    assert ink_mine.sum() == pytest.approx(ink_theirs.sum(), rel=0.05)
+    # inked pixels have ink within one pixel in the other picture: glyphs may land one pixel
+    # apart (whole-string vs glyph-by-glyph placement); a few edge pixels cross the threshold
+    assert (ink_mine & ~near(ink_theirs)).sum() <= 0.005 * ink_mine.sum()
+    assert (ink_theirs & ~near(ink_mine)).sum() <= 0.005 * ink_theirs.sum()
+
+
+def near(mask: np.ndarray) -> np.ndarray:
+    """``mask`` grown by one pixel in every direction."""
+    grown = mask.copy()
+    for dy in (-1, 0, 1):
+        for dx in (-1, 0, 1):
+            grown |= np.roll(np.roll(mask, dy, axis=0), dx, axis=1)
+    return grown
+
+
+@pytest.mark.parametrize("s", ["freeindex", "8 KiB", "allocCache = 0x00ff", "i"])
+def test_text_extent_is_what_agg_measures(s):
+    prop = FontProperties(size=9)
+    want = RendererAgg(100, 100, 80).get_text_width_height_descent(s, prop, False)
+    assert render.text_extent(s, prop, 80) == pytest.approx(want)
+
+
+def test_second_draw_renders_no_new_strings():
+    fig = text_figure()
+    render.TextCachingCanvas(fig)
+    fig.canvas.draw()
+    sizes = len(render._bitmaps), len(render._extents)
+    fig.canvas.draw()
+    assert (len(render._bitmaps), len(render._extents)) == sizes
+    # the same string at another size is another bitmap
+    bitmap = render.text_bitmap("spans", FontProperties(size=8), 80)[0]
+    bigger = render.text_bitmap("spans", FontProperties(size=16), 80)[0]
+    assert bigger.shape[0] > bitmap.shape[0] and bigger.shape[1] > bitmap.shape[1]
+
+
+def test_png_is_cropped_to_the_content_plus_padding():
+    fig = plt.figure(figsize=(4, 4), dpi=50)      # 200 x 200 pixels
+    fig.add_artist(Rectangle((0.25, 0.5), 0.5, 0.25, transform=fig.transFigure,
+                             facecolor="black"))  # 100 x 50 pixels
+    plt.close(fig)
+    img = Image.open(io.BytesIO(render.png_bytes(fig)))
+    pad = round(render.PAD_INCHES * 50)
+    assert img.mode == "RGB"
+    assert abs(img.size[0] - (100 + 2 * pad)) <= 1 and abs(img.size[1] - (50 + 2 * pad)) <= 1
+    corner = np.asarray(img)[0, 0]
+    assert tuple(corner) == (255, 255, 255)
+
+
+def test_widget_png_is_its_current_figure_and_renews_after_an_update():
+    w = waste_widget()
+    first = w.png
+    assert first.startswith(b"\x89PNG") and first == render.png_bytes(w.figure)
+    assert w.png is first                                   # rendered once per update
+    w.controls["pointers"].value = True
+    assert w.png != first and w.png == render.png_bytes(w.figure)
+    assert w.timings["png"] > 0
