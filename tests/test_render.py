@@ -37,7 +37,7 @@ def pixels(fig, canvas_class) -> np.ndarray:
 
 
 def test_cached_text_draws_what_matplotlib_draws():
-    mine, theirs = pixels(text_figure(), render.TextCachingCanvas), pixels(text_figure(),
+    mine, theirs = pixels(text_figure(), render.WidgetCanvas), pixels(text_figure(),
                                                                            FigureCanvasAgg)
     assert mine.shape == theirs.shape
     ink_mine, ink_theirs = mine.min(axis=2) < 128, theirs.min(axis=2) < 128
@@ -66,7 +66,7 @@ def test_text_extent_is_what_agg_measures(s):
 
 def test_second_draw_renders_no_new_strings():
     fig = text_figure()
-    render.TextCachingCanvas(fig)
+    render.WidgetCanvas(fig)
     fig.canvas.draw()
     sizes = len(render._bitmaps), len(render._extents)
     fig.canvas.draw()
@@ -98,3 +98,43 @@ def test_widget_png_is_its_current_figure_and_renews_after_an_update():
     w.controls["pointers"].value = True
     assert w.png != first and w.png == render.png_bytes(w.figure)
     assert w.timings["png"] > 0
+
+
+def marker_figure():
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=50)
+    ax.plot(range(10), color="grey")
+    (dot,) = ax.plot([2], [2], "ro", animated=True)
+    title = ax.set_title("x = 2", animated=True)
+    plt.close(fig)
+    return fig, ax, dot, title
+
+
+def test_moving_an_animated_artist_reuses_the_static_layer():
+    fig, ax, dot, title = marker_figure()
+    first = render.png_bytes(fig)
+    canvas = fig.canvas
+    assert canvas.full_draws == 1
+    moved = []
+    for x in (3, 7):
+        dot.set_data([x], [x])
+        title.set_text(f"x = {x}")
+        moved.append(render.png_bytes(fig))
+    assert canvas.full_draws == 1                               # static layer restored
+    assert moved[1] == render.png_bytes(fig, fresh=True) and len({first, *moved}) == 3
+    assert canvas.full_draws == 2                               # the fresh one
+    ax.set_xlim(0, 20)                                          # a static change ...
+    changed = render.png_bytes(fig)
+    assert canvas.full_draws == 3                               # ... is drawn in full
+    assert changed == render.png_bytes(fig, fresh=True)
+    fig.canvas.draw()                                           # someone else drew:
+    render.png_bytes(fig)                                       # the saved layer is not trusted
+    assert canvas.full_draws == 5                               # 4 before, plus this one
+
+
+def test_a_frame_without_the_marker_differs_from_one_with_it():
+    fig, _ax, dot, _title = marker_figure()
+    with_dot = render.png_bytes(fig)
+    dot.set_visible(False)
+    assert render.png_bytes(fig) != with_dot
+    dot.set_visible(True)
+    assert render.png_bytes(fig) == with_dot

@@ -3,12 +3,19 @@
 matplotlib 3.11's Agg renderer shapes and rasterises every string glyph by glyph on each
 draw, and measures it again for layout; a lesson figure with 60 labels spends about two
 thirds of a 250 ms redraw there, re-rendering tick labels that did not change.
-:class:`TextCachingCanvas` keeps each string's rendered bitmap and its extent, keyed by
+:class:`WidgetCanvas` keeps each string's rendered bitmap and its extent, keyed by
 the string, the font properties and the dpi, and pastes the bitmap on later draws (the way
-matplotlib <= 3.10 drew a whole string at once).  Everything else is drawn as usual.
+matplotlib <= 3.10 drew a whole string at once).
 
-:func:`png_bytes` draws once, crops to the drawn content (what ``bbox_inches="tight"``
-gives, without its second layout pass) and encodes with fast zlib settings.
+:class:`WidgetCanvas` also keeps the figure's *static layer*: a figure whose changing parts
+are marked ``set_animated(True)`` (a moving marker, a title, an image's data) is drawn in
+full only when something else changed -- matplotlib sets ``figure.stale`` then, and never
+for animated artists -- and otherwise the saved static pixels are restored and only the
+animated artists are drawn on top, in z-order (matplotlib's blitting).  Mark only artists
+that lie above everything they overlap, or the picture would differ from a full draw.
+
+:func:`png_bytes` draws a frame, crops it to the drawn content (what ``bbox_inches="tight"``
+gives, without its second layout pass) and encodes it with fast zlib settings.
 """
 
 from __future__ import annotations
@@ -99,8 +106,19 @@ def _shaped(mtext) -> bool:
                                       or getattr(mtext, "get_language", lambda: None)())
 
 
-class TextCachingCanvas(FigureCanvasAgg):
-    """An Agg canvas whose renderer is a :class:`TextCachingRenderer`."""
+class WidgetCanvas(FigureCanvasAgg):
+    """An Agg canvas with a :class:`TextCachingRenderer` and a cached static layer.
+
+    ``full_draws`` counts the times the static layer was drawn (the rest were restored)."""
+
+    def __init__(self, figure=None):
+        super().__init__(figure)
+        self._static = None        # (renderer key, pixels) of the last full draw
+        self.full_draws = 0
+        self.mpl_connect("draw_event", self._forget_static)   # anyone's full draw
+
+    def _forget_static(self, _event) -> None:
+        self._static = None
 
     def get_renderer(self):
         w, h = self.get_width_height(physical=True)
@@ -110,12 +128,31 @@ class TextCachingCanvas(FigureCanvasAgg):
             self._lastKey = key
         return self.renderer
 
+    def draw_frame(self, fresh: bool = False) -> None:
+        """Draw the figure into the buffer; the static layer from cache unless it changed
+        (or ``fresh``), then the animated artists."""
+        fig = self.figure
+        key = self.get_width_height(physical=True), fig.dpi
+        if fresh or fig.stale or self._static is None or self._static[0] != key:
+            self.draw()   # animated artists are left out of a draw that is not a save
+            self.full_draws += 1
+            self._static = key, self.copy_from_bbox(fig.bbox)
+        else:
+            self.restore_region(self._static[1])
+        for artist in sorted(fig.findobj(_is_animated), key=lambda a: a.get_zorder()):
+            fig.draw_artist(artist)
 
-def png_bytes(fig) -> bytes:
-    """The figure as PNG: one draw on a :class:`TextCachingCanvas`, cropped to what was
-    drawn plus ``PAD_INCHES`` of margin, RGB, zlib level 1."""
-    canvas = fig.canvas if isinstance(fig.canvas, TextCachingCanvas) else TextCachingCanvas(fig)
-    canvas.draw()
+
+def _is_animated(artist) -> bool:
+    return artist.get_animated()
+
+
+def png_bytes(fig, fresh: bool = False) -> bytes:
+    """The figure as PNG: a frame on its :class:`WidgetCanvas` (``fresh``: with the static
+    layer redrawn), cropped to what was drawn plus ``PAD_INCHES`` of margin, RGB, zlib
+    level 1."""
+    canvas = fig.canvas if isinstance(fig.canvas, WidgetCanvas) else WidgetCanvas(fig)
+    canvas.draw_frame(fresh)
     rgb = np.asarray(canvas.buffer_rgba())[..., :3]
     paper = np.round(np.array(to_rgb(fig.get_facecolor())) * 255).astype(np.uint8)
     ink = np.any(rgb != paper, axis=2)

@@ -30,7 +30,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
 from gomem.errors import GoMemError
-from gomem.viz.render import TextCachingCanvas, png_bytes
+from gomem.viz.render import WidgetCanvas, png_bytes
 
 WIDGET_DPI = 80   # widget pictures: 0.64x the pixels of 100 dpi; 7 pt text still readable
 
@@ -91,8 +91,8 @@ class PlotWidget:
         plt.close(fig)   # pyplot forgets it; it stays drawable for display and tests
         if self.dpi and fig.dpi != self.dpi:
             set_dpi(fig, self.dpi)
-        if not isinstance(fig.canvas, TextCachingCanvas):
-            TextCachingCanvas(fig)
+        if not isinstance(fig.canvas, WidgetCanvas):
+            WidgetCanvas(fig)
         t2 = time.perf_counter()
         if self.figure is not None and self.figure is not fig:
             plt.close(self.figure)

@@ -126,7 +126,7 @@ def kernel_view(lab: Lab, count: int | None) -> dict:
         "error": f"getattr({obj}, 'error', None)",
         # the current figure rendered afresh, not the widget's cached bytes: a stale cache fails
         "png": f"(lambda f: None if f is None else __import__('gomem.viz.render', fromlist=['_'])"
-               f".png_bytes(f))(getattr({obj}, 'figure', None))",
+               f".png_bytes(f, fresh=True))(getattr({obj}, 'figure', None))",
     })
     out = {}
     for key, val in res.items():
