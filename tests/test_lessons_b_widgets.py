@@ -30,7 +30,7 @@ def test_span_step_widget_steps_and_shows_parameters():
     # the figure shows the same freeindex and cache the model computed
     bot = w.figure.axes[1]
     assert f"{w.result['step'].alloc_cache:#018x}" in bot.get_title(loc="left")
-    assert f"freeindex = {w.result['step'].freeindex}" in w.figure.axes[0].get_xlabel()
+    assert f"freeindex = {w.result['step'].freeindex}" in w.figure.axes[0].get_title()
     # the step slider stops at the free slots
     w.controls["step"].value = 1000
     assert w.controls["step"].max == w.result["run"].free_after_gc == w.result["k"]

@@ -61,19 +61,20 @@ def near(mask: np.ndarray) -> np.ndarray:
 def test_text_extent_is_what_agg_measures(s):
     prop = FontProperties(size=9)
     want = RendererAgg(100, 100, 80).get_text_width_height_descent(s, prop, False)
-    assert render.text_extent(s, prop, 80) == pytest.approx(want)
+    t = render.text(s, prop, 80)
+    assert (t.width, t.height, t.descent) == pytest.approx(want)
 
 
 def test_second_draw_renders_no_new_strings():
     fig = text_figure()
     render.WidgetCanvas(fig)
     fig.canvas.draw()
-    sizes = len(render._bitmaps), len(render._extents)
+    strings = len(render._texts)
     fig.canvas.draw()
-    assert (len(render._bitmaps), len(render._extents)) == sizes
+    assert len(render._texts) == strings
     # the same string at another size is another bitmap
-    bitmap = render.text_bitmap("spans", FontProperties(size=8), 80)[0]
-    bigger = render.text_bitmap("spans", FontProperties(size=16), 80)[0]
+    bitmap = render.text("spans", FontProperties(size=8), 80).coverage
+    bigger = render.text("spans", FontProperties(size=16), 80).coverage
     assert bigger.shape[0] > bitmap.shape[0] and bigger.shape[1] > bitmap.shape[1]
 
 

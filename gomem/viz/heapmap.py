@@ -30,6 +30,7 @@ P_COLORS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#
             "#999999")
 PAGES_PER_ROW = 64
 MAX_ROWS = 12
+ROW_STEPS = (1, 2, 4, 8, MAX_ROWS)   # page-map heights a HeapMapPlot is built for
 
 
 def class_color(spanclass: int, classes: list[int]):
@@ -50,25 +51,10 @@ def class_label(spanclass: int) -> str:
 def plot_path_counts(counts: dict, title: str = ""):
     """Horizontal bars: allocations per path, cheapest path on top, count at each bar."""
     fig, ax = plt.subplots(figsize=(9, 3.6))
-    _path_bars(ax, counts)
+    _PathBars(ax, tuple(p for p in PATHS if p in counts)).update(counts)
     ax.set_title(title, fontsize=10)
     fig.subplots_adjust(left=0.2, right=0.97, top=0.88, bottom=0.15)
     return fig
-
-
-def _path_bars(ax, counts: dict) -> None:
-    paths = [p for p in PATHS if p in counts]
-    vals = [counts[p] for p in paths]
-    y = np.arange(len(paths))[::-1]
-    ax.barh(y, vals, color=[PATH_COLORS[p] for p in paths], edgecolor="black", linewidth=0.5)
-    ax.set_yticks(y)
-    ax.set_yticklabels(paths, fontsize=8.5)
-    top = max(vals) if vals and max(vals) else 1
-    for yy, v, p in zip(y, vals, paths):
-        ax.text(v + top * 0.01, yy, f"{v}   ({PATH_NOTES[p]})", va="center", fontsize=8)
-    ax.set_xlim(0, top * 1.3)
-    ax.set_xlabel("allocations (deepest step each one reached)", fontsize=8.5)
-    ax.tick_params(axis="x", labelsize=8)
 
 
 def pages_per_row(view) -> int:
@@ -94,99 +80,178 @@ def _span_cells(view, s, per: int = PAGES_PER_ROW):
 
 
 def plot_heap_map(view, title: str = "", detail: int = 6, counts: dict | None = None):
-    """Arena -> pages -> spans -> slots.
+    """A new :class:`HeapMapPlot` figure showing ``view`` (and ``counts`` as bars)."""
+    return HeapMapPlot.for_view(view, detail, counts).update(view, title, counts)
+
+
+class HeapMapPlot:
+    """Arena -> pages -> spans -> slots, built once per layout and updated in place.
 
     Top: the first 64 MiB arena and how much of it the page allocator has.  Middle: one
-    cell per 8 KiB page, 64 per row; each span is a box over its pages coloured by span
-    class, filled from the bottom by the fraction of its slots in use; spans an mcache
+    cell per 8 KiB page, ``per`` per row; each span is a box over its pages coloured by
+    span class, filled from the bottom by the fraction of its slots in use; spans an mcache
     holds are outlined in their P's colour; pages sitting in a P's page cache are hatched.
-    Bottom: the slots of up to ``detail`` spans (the emptiest of each class).
-    With ``counts`` (``EventLog.path_counts``) a bar panel of allocation paths comes first.
+    Bottom: the slots of up to ``detail`` spans (the emptiest of each class).  With bars,
+    a panel of allocation paths (``EventLog.path_counts``) comes first.
+
+    The layout (figure height, axes, ticks) depends only on :meth:`layout_of`; a widget
+    keeps one plot per layout and :meth:`update` swaps the data, which skips building
+    axes and ticks -- most of a new figure's cost.
     """
-    classes = sorted({s.spanclass for s in view.spans})
-    per = pages_per_row(view)
-    rows = max(1, -(-view.pages_spanned // per))
-    chosen = _detail_spans(view, detail)
-    h_map = 0.42 * rows + 0.6
-    h_det = 0.32 * len(chosen) + 0.7
-    h_paths = 2.9 if counts is not None else 0.0
-    height = 1.0 + h_paths + h_map + h_det + 1.2
-    fig = plt.figure(figsize=(12, height))
-    left, width = 0.22, 0.56
-    if counts is not None:
-        _path_bars(fig.add_axes([left, 1 - (h_paths - 0.1) / height, width,
-                                 (h_paths - 1.15) / height]), counts)
-    # arena strip: patches in figure coordinates (an axes with ticks costs ~20 ms to build)
-    y0 = 1 - (0.95 + h_paths) / height
-    sh = 0.22 / height
-    grown = min(view.grown_bytes, HEAP_ARENA_BYTES)
-    used = view.pages_spanned * PAGE_SIZE
 
-    def frac(n):
-        return left + width * min(n, HEAP_ARENA_BYTES) / HEAP_ARENA_BYTES
+    def __init__(self, rows: int, per: int, ndetail: int, paths: tuple | None):
+        self.layout = rows, per, ndetail, paths
+        h_map = 0.42 * rows + 0.6
+        h_det = 0.32 * ndetail + 0.7
+        h_paths = 2.9 if paths is not None else 0.0
+        self.height = height = 1.0 + h_paths + h_map + h_det + 1.2
+        self.fig = fig = plt.figure(figsize=(12, height))
+        left, width = self.left, self.width = 0.22, 0.56
+        self.bars = None
+        if paths is not None:
+            self.bars = _PathBars(fig.add_axes([left, 1 - (h_paths - 0.1) / height, width,
+                                                (h_paths - 1.15) / height]), paths)
+        # arena strip: patches in figure coordinates (an axes with ticks costs ~20 ms to build)
+        y0 = 1 - (0.95 + h_paths) / height
+        sh = 0.22 / height
+        self.arena = [fig.add_artist(Rectangle((left, y0), 0, sh, facecolor=color,
+                                               edgecolor=edge, transform=fig.transFigure,
+                                               linewidth=0.8))
+                      for color, edge in (("#f4f4f4", "black"), ("#c6dbef", "black"),
+                                          ("#08519c", "none"))]
+        for i in range(5):
+            fig.text(self._frac(i << 24), y0 - 0.04 / height, f"{16 * i}", ha="center",
+                     va="top", fontsize=7)
+        self.arena_text = fig.text(left, y0 + sh + 0.05 / height, "", fontsize=8.5,
+                                   va="bottom")
+        # page map: an image, CELL x CELL pixels per page (fast to build and to redraw)
+        ax = self.map_ax = fig.add_axes([left, 1 - (1.45 + h_paths + h_map) / height, width,
+                                         (h_map - 0.3) / height])
+        self.map_img = ax.imshow(np.ones((rows * CELL, per * max(1, 512 // per), 3)),
+                                 extent=(0, per, rows, 0), aspect="auto",
+                                 interpolation="nearest")
+        self.edges = ax.add_collection(LineCollection([]))
+        ax.set_xlim(0, per)
+        ax.set_ylim(rows, 0)
+        ax.set_xticks(range(0, per + 1, per // 4))
+        ax.set_xticklabels([str(t) for t in range(0, per + 1, per // 4)], fontsize=7)
+        ax.set_yticks([r + 0.5 for r in range(rows)])
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_title(f"pages (8 KiB each, {per} per row): spans coloured by class, filled by "
+                     "share of slots in use; striped = a P's page cache", fontsize=8.5,
+                     loc="left")
+        self.legend_at = (left + width + 0.01, 1 - (1.2 + h_paths) / height)
+        # slot detail: one image row per span, each stretched over the full width
+        self.detail_ax = ax_d = None
+        if ndetail:
+            self.detail_ax = ax_d = fig.add_axes([left, 0.55 / height, width,
+                                                  (h_det - 0.6) / height])
+            cmap = ListedColormap(["#e8e8e8", "#2b5da8"])
+            self.detail_imgs = [ax_d.imshow(np.zeros((1, 1)), cmap=cmap, vmin=0, vmax=1,
+                                            extent=(0, 1, r + 0.4, r - 0.4), aspect="auto",
+                                            interpolation="nearest") for r in range(ndetail)]
+            ax_d.set_xlim(0, 1)
+            ax_d.set_ylim(ndetail - 0.5, -0.5)
+            ax_d.set_yticks(range(ndetail))
+            ax_d.tick_params(axis="y", labelsize=7)
+            ax_d.set_xticks([0, 1])
+            ax_d.set_xticklabels(["slot 0", "last slot"], fontsize=7)
+            ax_d.set_xlabel("slots of the span, left to right (blue = holds an object)",
+                            fontsize=8)
+            ax_d.set_title("objects: the slots of the emptiest span of each class",
+                           fontsize=8.5, loc="left")
+        self.suptitle = fig.suptitle("", fontsize=10, y=1 - 0.12 / height)
 
-    for x1, color, edge in ((HEAP_ARENA_BYTES, "#f4f4f4", "black"), (grown, "#c6dbef", "black"),
-                            (used, "#08519c", "none")):
-        fig.add_artist(Rectangle((left, y0), frac(x1) - left, sh, facecolor=color,
-                                 edgecolor=edge, transform=fig.transFigure, linewidth=0.8))
-    for i in range(5):
-        fig.text(frac(i << 24), y0 - 0.04 / height, f"{16 * i}", ha="center", va="top",
-                 fontsize=7)
-    narenas = len(view.arenas)
-    fig.text(left, y0 + sh + 0.05 / height,
-             f"arena at {view.first_page:#x} (64 MiB, MiB scale; {narenas} reserved): "
-             f"light = given to the page allocator ({view.grown_bytes >> 20} MiB), "
-             f"dark = pages drawn below ({used >> 10} KiB)", fontsize=8.5, va="bottom")
-    # page map: an image, CELL x CELL pixels per page (fast to build and to redraw)
-    ax = fig.add_axes([left, 1 - (1.45 + h_paths + h_map) / height, width,
-                       (h_map - 0.3) / height])
-    ax.imshow(page_map_image(view, classes, rows, per), extent=(0, per, rows, 0),
-              aspect="auto", interpolation="nearest")
-    segs, colors, widths = [], [], []
-    for s in view.spans:
-        edge = "black" if s.cached_by is None else P_COLORS[s.cached_by % len(P_COLORS)]
-        for row, col, n in _span_cells(view, s, per):
-            segs.append([(col, row), (col + n, row), (col + n, row + 1), (col, row + 1),
-                         (col, row)])
-            colors.append(edge)
-            widths.append(0.6 if s.cached_by is None else 2.2)
-    ax.add_collection(LineCollection(segs, colors=colors, linewidths=widths))
-    ax.set_xlim(0, per)
-    ax.set_ylim(rows, 0)
-    ax.set_xticks(range(0, per + 1, per // 4))
-    ax.set_xticklabels([str(t) for t in range(0, per + 1, per // 4)], fontsize=7)
-    ax.set_yticks([r + 0.5 for r in range(rows)])
-    ax.set_yticklabels([f"{view.first_page + r * per * PAGE_SIZE:#x}"
-                        for r in range(rows)], fontsize=7)
-    ax.set_title(f"pages (8 KiB each, {per} per row): spans coloured by class, filled by share "
-                 "of slots in use; striped = a P's page cache", fontsize=8.5, loc="left")
-    handles = [Patch(facecolor=class_color(c, classes), label=class_label(c)) for c in classes]
-    handles += [Patch(facecolor="white", edgecolor=P_COLORS[p % len(P_COLORS)], hatch="////",
-                      linewidth=2, label=f"P{p}: page cache / span in its mcache")
-                for p in sorted(view.page_caches)]
-    fig.legend(handles=handles, loc="upper left", bbox_to_anchor=(left + width + 0.01,
-                                                                  1 - (1.2 + h_paths) / height),
-               fontsize=7, frameon=False, ncol=1 if len(handles) <= 22 else 2)
-    # slot detail
-    if chosen:
-        ax_d = fig.add_axes([left, 0.55 / height, width, (h_det - 0.6) / height])
-        cmap = ListedColormap(["#e8e8e8", "#2b5da8"])
-        for r, s in enumerate(chosen):   # each span stretched over the full width
-            ax_d.imshow(np.array(s.in_use, dtype=int)[None, :], cmap=cmap, vmin=0, vmax=1,
-                        extent=(0, 1, r + 0.4, r - 0.4), aspect="auto",
-                        interpolation="nearest")
-        ax_d.set_xlim(0, 1)
-        ax_d.set_ylim(len(chosen) - 0.5, -0.5)
-        ax_d.set_yticks(range(len(chosen)))
-        ax_d.set_yticklabels([f"{class_label(s.spanclass)}: {s.used}/{s.nelems} used"
-                              for s in chosen], fontsize=7)
-        ax_d.set_xticks([0, 1])
-        ax_d.set_xticklabels(["slot 0", "last slot"], fontsize=7)
-        ax_d.set_xlabel("slots of the span, left to right (blue = holds an object)", fontsize=8)
-        ax_d.set_title("objects: the slots of the emptiest span of each class", fontsize=8.5,
-                       loc="left")
-    fig.suptitle(title, fontsize=10, y=1 - 0.12 / height)
-    return fig
+    @staticmethod
+    def layout_of(view, detail: int = 6, counts: dict | None = None) -> tuple:
+        """What fixes the figure's shape: page-map rows (rounded up to a ``ROW_STEPS`` value,
+        so a growing heap keeps its figure for a while), pages per row, detail rows (blank
+        ones when fewer classes are in use), bars."""
+        per = pages_per_row(view)
+        rows = max(1, -(-view.pages_spanned // per))
+        rows = min([r for r in ROW_STEPS if r >= rows], default=rows)
+        small = any(s.sizeclass for s in view.spans)
+        return (rows, per, detail if small else 0,
+                None if counts is None else tuple(p for p in PATHS if p in counts))
+
+    @classmethod
+    def for_view(cls, view, detail: int = 6, counts: dict | None = None) -> HeapMapPlot:
+        return cls(*cls.layout_of(view, detail, counts))
+
+    def _frac(self, n: int) -> float:
+        return self.left + self.width * min(n, HEAP_ARENA_BYTES) / HEAP_ARENA_BYTES
+
+    def update(self, view, title: str = "", counts: dict | None = None):
+        """Show ``view`` (its :meth:`layout_of` must be this plot's); returns the figure."""
+        rows, per, ndetail, paths = self.layout
+        if self.bars is not None:
+            self.bars.update(counts)
+        used = view.pages_spanned * PAGE_SIZE
+        for rect, end in zip(self.arena, (HEAP_ARENA_BYTES, view.grown_bytes, used)):
+            rect.set_width(self._frac(end) - self.left)
+        self.arena_text.set_text(
+            f"arena at {view.first_page:#x} (64 MiB, MiB scale; {len(view.arenas)} reserved): "
+            f"light = given to the page allocator ({view.grown_bytes >> 20} MiB), "
+            f"dark = pages drawn below ({used >> 10} KiB)")
+        classes = sorted({s.spanclass for s in view.spans})
+        self.map_img.set_data(page_map_image(view, classes, rows, per))
+        segs, colors, widths = [], [], []
+        for s in view.spans:
+            edge = "black" if s.cached_by is None else P_COLORS[s.cached_by % len(P_COLORS)]
+            for row, col, n in _span_cells(view, s, per):
+                segs.append([(col, row), (col + n, row), (col + n, row + 1), (col, row + 1),
+                             (col, row)])
+                colors.append(edge)
+                widths.append(0.6 if s.cached_by is None else 2.2)
+        self.edges.set_segments(segs)
+        self.edges.set_color(colors)
+        self.edges.set_linewidth(widths)
+        self.map_ax.set_yticklabels([f"{view.first_page + r * per * PAGE_SIZE:#x}"
+                                     for r in range(rows)])
+        handles = [Patch(facecolor=class_color(c, classes), label=class_label(c))
+                   for c in classes]
+        handles += [Patch(facecolor="white", edgecolor=P_COLORS[p % len(P_COLORS)],
+                          hatch="////", linewidth=2, label=f"P{p}: page cache / span in its mcache")
+                    for p in sorted(view.page_caches)]
+        for old in self.fig.legends:
+            old.remove()
+        self.fig.legend(handles=handles, loc="upper left", bbox_to_anchor=self.legend_at,
+                        fontsize=7, frameon=False, ncol=1 if len(handles) <= 22 else 2)
+        if ndetail:
+            chosen = _detail_spans(view, ndetail)
+            for k, im in enumerate(self.detail_imgs):
+                im.set_visible(k < len(chosen))
+                if k < len(chosen):
+                    im.set_data(np.array(chosen[k].in_use, dtype=int)[None, :])
+            self.detail_ax.set_yticklabels(
+                [f"{class_label(s.spanclass)}: {s.used}/{s.nelems} used" for s in chosen]
+                + [""] * (ndetail - len(chosen)))
+        self.suptitle.set_text(title)
+        return self.fig
+
+
+class _PathBars:
+    """Horizontal bars: allocations per path, cheapest path on top, count at each bar."""
+
+    def __init__(self, ax, paths: tuple):
+        self.ax, self.paths = ax, paths
+        y = np.arange(len(paths))[::-1]
+        self.bars = ax.barh(y, [0] * len(paths), color=[PATH_COLORS[p] for p in paths],
+                            edgecolor="black", linewidth=0.5)
+        ax.set_yticks(y)
+        ax.set_yticklabels(paths, fontsize=8.5)
+        self.labels = [ax.text(0, yy, "", va="center", fontsize=8) for yy in y]
+        ax.set_xlabel("allocations (deepest step each one reached)", fontsize=8.5)
+        ax.tick_params(axis="x", labelsize=8)
+
+    def update(self, counts: dict) -> None:
+        vals = [counts[p] for p in self.paths]
+        top = max(vals) if vals and max(vals) else 1
+        for bar, label, v, p in zip(self.bars, self.labels, vals, self.paths):
+            bar.set_width(v)
+            label.set_x(v + top * 0.01)
+            label.set_text(f"{v}   ({PATH_NOTES[p]})")
+        self.ax.set_xlim(0, top * 1.3)
 
 
 CELL = 8   # pixels per page cell side in the page-map image

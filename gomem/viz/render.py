@@ -12,7 +12,9 @@ are marked ``set_animated(True)`` (a moving marker, a title, an image's data) is
 full only when something else changed -- matplotlib sets ``figure.stale`` then, and never
 for animated artists -- and otherwise the saved static pixels are restored and only the
 animated artists are drawn on top, in z-order (matplotlib's blitting).  Mark only artists
-that lie above everything they overlap, or the picture would differ from a full draw.
+that lie above everything they overlap, or the picture would differ from a full draw, and
+only children of an Axes or the Figure (an axis label or tick label is drawn by its Axis
+even when animated: use an Axes title or ``ax.text`` for a changing caption).
 
 :func:`png_bytes` draws a frame, crops it to the drawn content (what ``bbox_inches="tight"``
 gives, without its second layout pass) and encodes it with fast zlib settings.
@@ -22,18 +24,29 @@ from __future__ import annotations
 
 import io
 import math
+from typing import NamedTuple
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
-from matplotlib.colors import to_rgb
+from matplotlib.colors import to_rgba
 from matplotlib.font_manager import fontManager, get_font
 from PIL import Image
 
-CACHE_LIMIT = 8192       # strings per cache; cleared when full (lesson figures use < 1000)
+CACHE_LIMIT = 8192       # strings in the cache; cleared when full (lesson figures use < 1000)
 PAD_INCHES = 0.1         # white margin kept around the content, as bbox_inches="tight"
 
-_bitmaps: dict = {}
-_extents: dict = {}
+_texts: dict = {}   # (string, font, dpi, antialiased) -> Text
+_heights: dict = {}  # (font, dpi) -> (ascent, descent, line gap)
+
+
+class Text(NamedTuple):
+    """One string laid out and rasterised once, unrotated, in pixels."""
+    width: float
+    height: float
+    descent: float
+    coverage: np.ndarray      # uint8, 0 = paper, 255 = ink; shared: do not modify
+    x_offset: float           # of the bitmap from the drawing point
+    y_offset: float
 
 
 def _font_key(prop) -> tuple:
@@ -41,43 +54,23 @@ def _font_key(prop) -> tuple:
             prop.get_stretch(), prop.get_size_in_points(), prop.get_file())
 
 
-def _font(prop, dpi: float):
-    font = get_font(fontManager._find_fonts_by_props(prop))
-    font.clear()
-    font.set_size(prop.get_size_in_points(), dpi)
-    return font
-
-
-def _remember(cache: dict, key, make):
-    value = cache.get(key)
-    if value is None:
-        if len(cache) >= CACHE_LIMIT:
-            cache.clear()
-        value = cache[key] = make()
-    return value
-
-
-def text_bitmap(s: str, prop, dpi: float, antialiased: bool = True):
-    """``(coverage, x_offset, y_offset, descent)`` of ``s`` unrotated, in pixels; cached.
-
-    ``coverage`` is a uint8 array (0 = paper, 255 = ink), shared: do not modify it."""
-    def make():
-        font = _font(prop, dpi)
-        font.set_text(s, 0, flags=get_hinting_flag())
-        font.draw_glyphs_to_bitmap(antialiased=antialiased)
-        xo, yo = font.get_bitmap_offset()
-        return np.array(font.get_image(), dtype=np.uint8), xo / 64, yo / 64, font.get_descent() / 64
-    return _remember(_bitmaps, (s, _font_key(prop), dpi, antialiased), make)
-
-
-def text_extent(s: str, prop, dpi: float) -> tuple[float, float, float]:
-    """Width, height and descent of ``s`` in pixels, as Agg measures it; cached."""
-    def make():
-        font = _font(prop, dpi)
+def text(s: str, prop, dpi: float, antialiased: bool = True) -> Text:
+    """``s`` in font ``prop`` at ``dpi``: measured and drawn by one FreeType layout; cached."""
+    key = (s, _font_key(prop), dpi, antialiased)
+    found = _texts.get(key)
+    if found is None:
+        if len(_texts) >= CACHE_LIMIT:
+            _texts.clear()
+        font = get_font(fontManager._find_fonts_by_props(prop))
+        font.clear()
+        font.set_size(prop.get_size_in_points(), dpi)
         font.set_text(s, 0, flags=get_hinting_flag())
         w, h = font.get_width_height()
-        return w / 64, h / 64, font.get_descent() / 64
-    return _remember(_extents, (s, _font_key(prop), dpi), make)
+        font.draw_glyphs_to_bitmap(antialiased=antialiased)
+        xo, yo = font.get_bitmap_offset()
+        found = _texts[key] = Text(w / 64, h / 64, font.get_descent() / 64,
+                                   np.array(font.get_image(), dtype=np.uint8), xo / 64, yo / 64)
+    return found
 
 
 class TextCachingRenderer(RendererAgg):
@@ -88,16 +81,35 @@ class TextCachingRenderer(RendererAgg):
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         if ismath or _shaped(mtext):
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        image, xo, yo, descent = text_bitmap(s, prop, self.dpi, gc.get_antialiased())
-        xd = descent * math.sin(math.radians(angle))
-        yd = descent * math.cos(math.radians(angle))
-        self._renderer.draw_text_image(image, round(x + xo + xd), round(y + yo + yd) + 1,
-                                       angle, gc)
+        t = text(s, prop, self.dpi, gc.get_antialiased())
+        xd = t.descent * math.sin(math.radians(angle))
+        yd = t.descent * math.cos(math.radians(angle))
+        self._renderer.draw_text_image(t.coverage, round(x + t.x_offset + xd),
+                                       round(y + t.y_offset + yd) + 1, angle, gc)
+
+    def _get_font_height_metrics(self, prop):
+        """Ascent, descent and line gap of the font, in pixels (matplotlib >= 3.11 asks
+        this of a renderer before reading the font's tables itself, for every text)."""
+        key = _font_key(prop), self.dpi
+        if key not in _heights:
+            font = get_font(fontManager._find_fonts_by_props(prop))
+            os2, hhea = font.get_sfnt_table("OS/2"), font.get_sfnt_table("hhea")
+            if os2 is not None:
+                gap, up, down = os2["sTypoLineGap"], os2["sTypoAscender"], os2["sTypoDescender"]
+            elif hhea is not None:
+                gap, up, down = hhea["lineGap"], hhea["ascent"], hhea["descent"]
+            else:
+                return None, None, None     # matplotlib measures "lp" instead
+            scale = (prop.get_size_in_points() * self.dpi / 72
+                     / font.get_sfnt_table("head")["unitsPerEm"])
+            _heights[key] = up * scale, -down * scale, gap * scale
+        return _heights[key]
 
     def get_text_width_height_descent(self, s, prop, ismath):
         if ismath:
             return super().get_text_width_height_descent(s, prop, ismath)
-        return text_extent(s, prop, self.dpi)
+        t = text(s, prop, self.dpi)
+        return t.width, t.height, t.descent
 
 
 def _shaped(mtext) -> bool:
@@ -153,15 +165,16 @@ def png_bytes(fig, fresh: bool = False) -> bytes:
     level 1."""
     canvas = fig.canvas if isinstance(fig.canvas, WidgetCanvas) else WidgetCanvas(fig)
     canvas.draw_frame(fresh)
-    rgb = np.asarray(canvas.buffer_rgba())[..., :3]
-    paper = np.round(np.array(to_rgb(fig.get_facecolor())) * 255).astype(np.uint8)
-    ink = np.any(rgb != paper, axis=2)
+    rgba = np.asarray(canvas.buffer_rgba())
+    paper = np.round(np.array(to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
+    ink = rgba.view(np.uint32)[..., 0] != paper.view(np.uint32)[0]   # one compare per pixel
+    image = Image.fromarray(rgba)
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if rows.size:
         pad = round(PAD_INCHES * fig.dpi)
-        top, bottom = max(rows[0] - pad, 0), min(rows[-1] + pad + 1, rgb.shape[0])
-        left, right = max(cols[0] - pad, 0), min(cols[-1] + pad + 1, rgb.shape[1])
-        rgb = rgb[top:bottom, left:right]
+        image = image.crop((max(cols[0] - pad, 0), max(rows[0] - pad, 0),
+                            min(cols[-1] + pad + 1, rgba.shape[1]),
+                            min(rows[-1] + pad + 1, rgba.shape[0])))
     out = io.BytesIO()
-    Image.fromarray(np.ascontiguousarray(rgb)).save(out, format="png", compress_level=1)
+    image.convert("RGB").save(out, format="png", compress_level=1)
     return out.getvalue()

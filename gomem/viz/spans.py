@@ -22,10 +22,12 @@ LAYOUT_COLORS = {"objects": "#9ecae1", "tail": "#d9d9d9", "heap bits": "#74c476"
                  "inline marks": "#9e6ebd"}
 
 
-def _grid(ax, ncols: int, nrows: int) -> None:
+def _grid(ax, ncols: int, nrows: int) -> list:
     """Cell borders as two line collections (minor ticks would cost ~3 ms each)."""
-    ax.vlines(np.arange(-0.5, ncols, 1), -0.5, nrows - 0.5, color="#c8c8c8", linewidth=0.6)
-    ax.hlines(np.arange(-0.5, nrows, 1), -0.5, ncols - 0.5, color="#c8c8c8", linewidth=0.6)
+    return [ax.vlines(np.arange(-0.5, ncols, 1), -0.5, nrows - 0.5, color="#c8c8c8",
+                      linewidth=0.6),
+            ax.hlines(np.arange(-0.5, nrows, 1), -0.5, ncols - 0.5, color="#c8c8c8",
+                      linewidth=0.6)]
 
 
 def slot_categories(step, nelems: int) -> np.ndarray:
@@ -49,7 +51,10 @@ class SpanBitsPlot:
     above the "in use" strip (``i < freeindex or allocBits[i]``), with ``freeindex``
     marked red and this step's slot starred.  Bottom: the 64 bits of ``allocCache``,
     bit 0 = slot ``freeindex``, with the ``ctz64`` result marked.  Updating only swaps
-    image data and texts, so stepping costs milliseconds, not a new figure.
+    image data and texts, so stepping costs milliseconds, not a new figure: everything a
+    step changes (and the grid lines drawn over it) is animated, so a
+    :class:`gomem.viz.render.WidgetCanvas` redraws only those over the saved axes, ticks
+    and legend.
     """
 
     def __init__(self, nelems: int):
@@ -64,9 +69,9 @@ class SpanBitsPlot:
         self.img = top.imshow(np.zeros((2 * words, 64), dtype=int),
                               cmap=ListedColormap(SLOT_COLORS), vmin=0, vmax=3, aspect="auto",
                               interpolation="nearest")
-        _grid(top, 64, 2 * words)
-        for w in range(1, words):
-            top.axhline(2 * w - 0.5, color="black", linewidth=1.5)
+        moving = [self.img, *_grid(top, 64, 2 * words)]
+        moving += [top.axhline(2 * w - 0.5, color="black", linewidth=1.5)
+                   for w in range(1, words)]
         top.set_xlim(-0.5, 63.5)
         top.set_ylim(2 * words - 0.5, -0.5)
         top.set_yticks(range(2 * words))
@@ -76,6 +81,7 @@ class SpanBitsPlot:
         top.set_xticklabels([str(b) for b in range(0, 64, 8)], fontsize=8)
         top.xaxis.set_ticks_position("top")
         top.xaxis.set_label_position("top")
+        self.fi_label = top.set_title(" ", fontsize=8.5)   # above the top ticks
         self.fi_box = Rectangle((0, 0), 1, 1, fill=False, edgecolor="red", linewidth=2)
         top.add_patch(self.fi_box)
         (self.fi_line,) = top.plot([], [], color="red", linewidth=2.5)
@@ -89,7 +95,8 @@ class SpanBitsPlot:
         self.cache_img = bot.imshow(np.zeros((1, 64), dtype=int),
                                     cmap=ListedColormap(CACHE_COLORS), vmin=0, vmax=2,
                                     aspect="auto", interpolation="nearest")
-        _grid(bot, 64, 1)
+        moving += [self.cache_img, *_grid(bot, 64, 1)]
+        self.cache_title = bot.set_title(" ", fontsize=8.5, loc="left")
         bot.set_xlim(-0.5, 63.5)
         bot.set_yticks([0])
         bot.set_yticklabels(["allocCache"], fontsize=8)
@@ -100,6 +107,9 @@ class SpanBitsPlot:
         (self.ctz_mark,) = bot.plot([], [], marker="v", color="black", markersize=7,
                                     linestyle="")
         self.suptitle = fig.suptitle("", fontsize=10, y=1 - 0.12 / height)
+        for artist in moving + [self.fi_box, self.fi_line, self.star, self.ctz_mark,
+                                self.suptitle, self.fi_label, self.cache_title]:
+            artist.set_animated(True)
 
     def update(self, run, k: int, title: str = ""):
         """Show ``run.steps[k]``; returns the figure."""
@@ -124,17 +134,16 @@ class SpanBitsPlot:
             self.star.set_data([step.slot % 64], [2 * (step.slot // 64) + 1])
         else:
             self.star.set_data([], [])
-        self.top.set_xlabel(f"slot within its 64-slot word.   red line: freeindex = {fi};  "
-                            f"allocCount = {step.alloc_count} of nelems = {nelems}",
-                            fontsize=8.5)
+        self.fi_label.set_text(f"slot within its 64-slot word.   red line: freeindex = {fi};  "
+                               f"allocCount = {step.alloc_count} of nelems = {nelems}")
         limit = min(64 - fi % 64, nelems - fi) if fi < nelems else 0   # rest of fi's word
         c = step.alloc_cache
         self.cache_img.set_data(np.array([[(c >> b) & 1 if b < limit else 2 for b in range(64)]]))
         ctz = (c & -c).bit_length() - 1 if c else 64
-        self.bot.set_title(f"allocCache = {c:#018x}: bit b = slot freeindex+b, 1 = free (green); "
-                           f"ctz64 = {ctz}" + (f" -> next slot {fi + ctz}" if ctz < limit else
-                                              " (no free slot in the cache)"),
-                           fontsize=8.5, loc="left")
+        self.cache_title.set_text(
+            f"allocCache = {c:#018x}: bit b = slot freeindex+b, 1 = free (green); "
+            f"ctz64 = {ctz}" + (f" -> next slot {fi + ctz}" if ctz < limit else
+                                " (no free slot in the cache)"))
         self.ctz_mark.set_data(([ctz], [0]) if ctz < limit else ([], []))
         self.suptitle.set_text(title)
         return self.fig

@@ -31,12 +31,14 @@ def gc_cycles_widget(seed: int = 0, cycles: int = 6) -> PlotWidget:
                 "peak_kib": tl.peak_in_use >> 10, "final_kib": tl.final.heap_in_use >> 10,
                 "final_live_kib": tl.final.live_bytes >> 10}
 
+    plot = viz.TimelinePlot()   # one figure: a new timeline swaps its artists
+
     def draw(r):
         bg = f", background sweeper {r['bg_sweep']} spans/sample" if r["sweep"] == "lazy" else ""
         title = (f"{cycles} cycles of {r['objects']} objects, survival {r['survival']:.2f}, "
                  f"{r['sweep']} sweep{bg} (seed {seed})\npeak {r['peak_kib']} KiB, "
                  f"after last GC {r['final_kib']} KiB in use for {r['final_live_kib']} KiB live")
-        return viz.plot_timeline(r["timeline"], title)
+        return plot.update(r["timeline"], title)
 
     controls = {
         "survival": widgets.FloatSlider(0.3, min=0.0, max=0.9, step=0.05, description="survival",

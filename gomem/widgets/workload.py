@@ -35,13 +35,18 @@ def workload_widget(seed: int = 0, count: int = 1000, mix: str = "typical",
                 "path_counts": w.path_counts, "spans": len(view.spans),
                 "heap_in_use": w.heap.stats.heap_in_use, "locks": w.lock_acquisitions}
 
+    plots: dict = {}   # HeapMapPlot.layout_of(...) -> plot, reused while the shape is the same
+
     def draw(r):
         fast = r["path_counts"]["nextFreeFast"] + r["path_counts"]["tiny block"]
         title = (f"mix '{r['mix']}', {r['count']} allocations, GOMAXPROCS={r['gomaxprocs']} "
                  f"(seed {seed})\n{100 * fast / r['count']:.0f}% lock-free fast path, "
                  f"{r['spans']} spans, {r['heap_in_use'] >> 10} KiB in use, "
                  f"{r['locks']} heap-lock takes")
-        return viz.plot_heap_map(r["view"], title, counts=r["path_counts"])
+        layout = viz.HeapMapPlot.layout_of(r["view"], counts=r["path_counts"])
+        if layout not in plots:
+            plots[layout] = viz.HeapMapPlot(*layout)
+        return plots[layout].update(r["view"], title, r["path_counts"])
 
     controls = {
         "mix": widgets.Dropdown(options=list(SIZE_MIXES), value=mix, description="size mix"),
