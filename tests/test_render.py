@@ -139,3 +139,17 @@ def test_a_frame_without_the_marker_differs_from_one_with_it():
     assert render.png_bytes(fig) != with_dot
     dot.set_visible(True)
     assert render.png_bytes(fig) == with_dot
+
+
+def test_animate_marks_the_parts_so_a_legend_text_change_keeps_the_static_layer():
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=50)
+    (line,) = ax.plot([0, 1], label="GOMAXPROCS=1")
+    legend = ax.legend()
+    render.animate(legend)
+    plt.close(fig)
+    first = render.png_bytes(fig)
+    legend.get_texts()[0].set_text("GOMAXPROCS=8")
+    assert not fig.stale
+    changed = render.png_bytes(fig)
+    assert fig.canvas.full_draws == 1
+    assert changed != first and changed == render.png_bytes(fig, fresh=True)

@@ -151,12 +151,35 @@ class WidgetCanvas(FigureCanvasAgg):
             self._static = key, self.copy_from_bbox(fig.bbox)
         else:
             self.restore_region(self._static[1])
-        for artist in sorted(fig.findobj(_is_animated), key=lambda a: a.get_zorder()):
+        for artist in sorted(_outermost_animated(fig), key=lambda a: a.get_zorder()):
             fig.draw_artist(artist)
 
 
-def _is_animated(artist) -> bool:
-    return artist.get_animated()
+def clear_plotted(*axes) -> None:
+    """Remove what was plotted on ``axes`` (patches, lines, collections, texts, images,
+    legend) but keep the axes and their ticks, so plotting again on them skips building
+    axes and ticks -- most of a new figure's cost."""
+    for ax in axes:
+        for artist in [*ax.patches, *ax.lines, *ax.collections, *ax.texts, *ax.images]:
+            artist.remove()
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+
+
+def _outermost_animated(artist) -> list:
+    """Animated artists under ``artist`` that are not inside another animated artist."""
+    if artist.get_animated():
+        return [artist]
+    return [a for child in artist.get_children() for a in _outermost_animated(child)]
+
+
+def animate(*artists) -> None:
+    """Mark ``artists`` and every artist they contain as animated: a change to a part (a
+    legend's text) then leaves the figure's static layer valid, as a change to the whole
+    does.  Only the outermost ones are drawn by :meth:`WidgetCanvas.draw_frame`."""
+    for artist in artists:
+        for part in artist.findobj():
+            part.set_animated(True)
 
 
 def png_bytes(fig, fresh: bool = False) -> bytes:

@@ -11,6 +11,7 @@ import matplotlib.pyplot as plt
 from matplotlib.patches import Rectangle
 
 from gomem.sizeclasses import PAGE_SIZE
+from gomem.viz.render import clear_plotted
 
 KIND_COLOURS = {"slots": "white", "tail": "0.75", "heap bits": "tab:purple",
                 "inline mark bits": "tab:green"}
@@ -69,9 +70,16 @@ def plot_waste_curve(sizes, pct, class_bounds=(), mark: tuple | None = None, tit
     return fig
 
 
-def plot_placement(pl, title: str = ""):
-    """Top: the whole span (pages, slots, reserved bytes); bottom: the request's own slot."""
-    fig, (top, bot) = plt.subplots(2, 1, figsize=(11, 3.6), gridspec_kw={"height_ratios": [1, 1]})
+def plot_placement(pl, title: str = "", fig=None):
+    """Top: the whole span (pages, slots, reserved bytes); bottom: the request's own slot.
+
+    ``fig``: a figure this function drew before, drawn again in place (faster)."""
+    if fig is None:
+        fig, (top, bot) = plt.subplots(2, 1, figsize=(11, 3.6),
+                                       gridspec_kw={"height_ratios": [1, 1]})
+    else:
+        top, bot = fig.axes
+        clear_plotted(top, bot)
     span = pl.span_bytes
     # -- the span
     for off, length, kind in pl.segments():

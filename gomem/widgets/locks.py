@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipywidgets as widgets
 
 from gomem.contention import MIXES, sweep_gomaxprocs
-from gomem.viz.locks import plot_locks
+from gomem.viz.locks import LocksPlot
 from gomem.widgets.base import PlotWidget
 
 WIDE = {"description_width": "initial"}   # labels in full, not "GOMAXPR..."
@@ -28,12 +28,16 @@ def lock_widget(seed: int = 0, n_allocs: int = 2000, procs=PROCS) -> PlotWidget:
         return {"gomaxprocs": gomaxprocs, "mix": mix, "runs": runs[mix], "now": now,
                 "per_1000": now.per_1000()}
 
+    plots: dict = {}   # mix -> LocksPlot: a GOMAXPROCS move only moves the marker
+
     def draw(r):
         k = r["per_1000"]
         title = (f"{r['mix']}, GOMAXPROCS={r['gomaxprocs']}, {n_allocs} allocs (seed {seed}): "
                  f"global lock {k['one global lock']:.0f} vs mheap {k['mheap lock']:.0f} + "
                  f"mcentral {k['mcentral span-set ops']:.0f} per 1000")
-        return plot_locks(r["runs"], r["gomaxprocs"], title)
+        if r["mix"] not in plots:
+            plots[r["mix"]] = LocksPlot(r["runs"])
+        return plots[r["mix"]].update(r["gomaxprocs"], title)
 
     controls = {
         "gomaxprocs": widgets.SelectionSlider(options=list(procs),

@@ -23,9 +23,13 @@ def placement_widget(size: int = 100, pointers: bool = False) -> PlotWidget:
     def compute(size, pointers, greenteagc):
         return place(size, noscan=not pointers, greenteagc=greenteagc)
 
+    figure = []   # the one figure, drawn again in place for each request
+
     def draw(pl):
         gc = "Green Tea" if pl.greenteagc else "classic GC"
-        return plot_placement(pl, f"[{gc}] {pl.describe()}")
+        fig = plot_placement(pl, f"[{gc}] {pl.describe()}", figure[0] if figure else None)
+        figure[:] = [fig]
+        return fig
 
     controls = {
         "size": widgets.BoundedIntText(size, min=1, max=MAX_DEMO_SIZE, description="size (B)",
@@ -56,12 +60,19 @@ def waste_widget() -> PlotWidget:
                 "worst_pct": pct[worst], "mean_pct": mean,
                 "bounds": [s for s in CLASS_TO_SIZE if lo <= s <= hi]}
 
+    figures: dict = {}   # (sizes, pointers) -> Figure: eight pictures, each drawn once
+
     def draw(r):
-        kind = "with pointers (header > 512 B)" if r["pointers"] else "no pointers (tiny < 16 B)"
-        title = (f"{r['sizes']}, {kind}: mean waste {r['mean_pct']:.1f}%, worst "
-                 f"{r['worst_pct']:.1f}% at {r['worst_size']} B")
-        bounds = r["bounds"] if len(r["bounds"]) <= 80 else []
-        return plot_waste_curve(*r["drawn"], bounds, (r["worst_size"], r["worst_pct"]), title)
+        key = (r["sizes"], r["pointers"])
+        if key not in figures:
+            kind = ("with pointers (header > 512 B)" if r["pointers"]
+                    else "no pointers (tiny < 16 B)")
+            title = (f"{r['sizes']}, {kind}: mean waste {r['mean_pct']:.1f}%, worst "
+                     f"{r['worst_pct']:.1f}% at {r['worst_size']} B")
+            bounds = r["bounds"] if len(r["bounds"]) <= 80 else []
+            figures[key] = plot_waste_curve(*r["drawn"], bounds,
+                                            (r["worst_size"], r["worst_pct"]), title)
+        return figures[key]
 
     controls = {
         "sizes": widgets.Dropdown(options=list(RANGES), value="256 B - 2 KiB",
