@@ -26,8 +26,6 @@ from gomem.sizeclasses import (MALLOC_HEADER_SIZE, MAX_SMALL_ALLOC, MAX_TINY_SIZ
 
 def _free_slots(s) -> np.ndarray:
     """Indices of free slots at or after freeindex (``isFree`` for the whole span)."""
-    if s.alloc_count == s.freeindex:   # no alloc bit at or past freeindex: all free
-        return np.arange(s.freeindex, s.nelems)
     bits = np.unpackbits(np.frombuffer(s.alloc_bits, dtype=np.uint8), bitorder="little")
     return np.flatnonzero(bits[s.freeindex:s.nelems] == 0) + s.freeindex
 
@@ -62,16 +60,24 @@ def malloc_many(h, size: int, count: int, noscan: bool = False, p: int = 0) -> n
     i = 0
     while i < count:
         s = c.alloc[spc]
-        free = _free_slots(s) if s.freeindex < s.nelems else ()
-        k = min(len(free), count - i)
+        fi = s.freeindex
+        if s.alloc_count == fi:   # no alloc bit at or past freeindex: the rest is free
+            k = min(s.nelems - fi, count - i)
+            if k:
+                base = s.start_addr + header + fi * s.elemsize
+                out[i:i + k] = np.arange(base, base + k * s.elemsize, s.elemsize)
+                s.freeindex = fi + k
+        else:
+            take = _free_slots(s)[:count - i] if fi < s.nelems else ()
+            k = len(take)
+            if k:
+                out[i:i + k] = take * s.elemsize + (s.start_addr + header)
+                s.freeindex = int(take[-1]) + 1
         if k == 0:     # span full (or none yet): mcache.nextFree refills, takes one slot
             out[i] = c.next_free(spc)[0] + header
             i += 1
             continue
-        take = free[:k]
-        out[i:i + k] = take * s.elemsize + (s.start_addr + header)
         i += k
-        s.freeindex = int(take[-1]) + 1
         s.alloc_count += k
         _set_cache(s)
     return out
