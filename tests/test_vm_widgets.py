@@ -69,6 +69,41 @@ def test_fragmentation_widget():
     assert len(w.figure.axes) == 2
 
 
+def test_widgets_redraw_one_figure_and_each_frame_equals_a_full_draw():
+    from gomem.viz.render import png_bytes
+    w = fault_curve_widget(seed=1, n_refs=300)
+    fig = w.figure
+    w.png
+    draws = fig.canvas.full_draws
+    for frames in (2, 30, 48):   # only the marks, legends and title move
+        w.controls["frames"].value = frames
+        assert w.png == png_bytes(fig, fresh=True) and f"{frames} frames" in w.title
+        draws += 1   # the fresh one
+    assert fig.canvas.full_draws == draws
+    w.controls["working_set"].value = 40   # new curves: drawn in full, same figure
+    w.controls["policy"].value = "fifo"
+    assert w.figure is fig and w.png == png_bytes(fig, fresh=True)
+    for w, name, value in ((walk_widget(), "layout", "32-bit 1-level 20+12"),
+                           (walk_widget(), "address", "0x0"),
+                           (fragmentation_widget(seed=0, n_ops=100), "page_size", 65536),
+                           (page_size_widget([1000, 5000]), "page_size", 1 << 20)):
+        fig = w.figure
+        w.controls[name].value = value
+        assert w.figure is fig and w.png == png_bytes(fig, fresh=True)
+
+
+def test_a_saved_fault_curve_keeps_its_title():
+    import io
+
+    def saved(title):
+        fig = viz.plot_fault_curve([2, 4], {"lru": [9, 3]}, 10, current=3, title=title)
+        out = io.BytesIO()
+        fig.savefig(out, format="png")   # what the notebook's inline backend does
+        return out.getvalue()
+
+    assert saved("a title") != saved("")
+
+
 def test_static_plots_return_figures():
     fr = list(range(1, 6))
     fig = viz.plot_fault_counts(fr, {p: fault_curve(BELADY, fr, p) for p in POLICIES}, "B")

@@ -9,7 +9,10 @@ available without drawing.  Figures use explicit sizes and only ASCII text
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
+
+from gomem.viz.render import animate, still
 
 POLICY_COLORS = {"fifo": "tab:red", "lru": "tab:blue", "clock": "tab:green", "opt": "tab:gray"}
 PROC_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")
@@ -31,50 +34,109 @@ def plot_fault_curve(frames_list, curves: dict, n_refs: int, *, working_set=None
     ``curves`` maps policy -> faults per entry of ``frames_list``; ``slowdown`` maps
     policy -> average access time / DRAM time (drawn on a log scale).
     """
-    ncols = 2 if slowdown else 1
-    fig, axes = plt.subplots(1, ncols, figsize=(5.2 * ncols + 0.6, 3.8), squeeze=False)
-    ax = axes[0][0]
-    for pol, faults in curves.items():
-        ax.plot(frames_list, [100 * f / n_refs for f in faults], marker=".",
-                color=POLICY_COLORS.get(pol), label=pol.upper())
-    ax.set_xlabel("physical frames")
-    ax.set_ylabel("page faults (% of references)")
-    ax.set_ylim(bottom=0)
-    _marks(ax, working_set, current)
-    ax.legend(fontsize=8)
-    if slowdown:
-        ax2 = axes[0][1]
-        for pol, ratio in slowdown.items():
-            ax2.semilogy(frames_list, ratio, marker=".", color=POLICY_COLORS.get(pol),
-                         label=pol.upper())
-        ax2.set_xlabel("physical frames")
-        ax2.set_ylabel("time per access / DRAM time (log)")
-        ax2.set_ylim(bottom=1)
-        _marks(ax2, working_set, current)
-        ax2.legend(fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    # fixed margins, not tight_layout: widgets redraw this often and tight_layout costs ~0.2 s
-    fig.subplots_adjust(left=0.6 / fig.get_figwidth(), right=0.98, bottom=0.14, top=0.88,
-                        wspace=0.25)
-    return fig
+    plot = FaultCurvePlot(frames_list, n_refs, len(curves), slowdown=bool(slowdown))
+    return still(plot.update(curves, working_set=working_set, current=current,
+                             slowdown=slowdown, title=title))
 
 
-def move_current(fig, current, title: str) -> None:
-    """Move the "frames now" marker of a :func:`plot_fault_curve` figure and retitle it
-    (cheaper than drawing the figure again when only the frame count changed)."""
-    for ax in fig.axes:
-        for line in ax.get_lines():
-            if line.get_label() == "frames now":
-                line.set_xdata([current, current])
-    fig.suptitle(title, fontsize=10)
+class FaultCurvePlot:
+    """The figure of :func:`plot_fault_curve`, built once and updated in place.
+
+    Each panel marks the working set (dashed) and the frames now (orange).  :meth:`update`
+    redraws everything only for new curves or a new working set (the y-limits follow the
+    curves); moving just the "frames now" mark and the title leaves the figure's static
+    layer alone: the mark, what a full draw puts over it (the spines, and the legends, whose
+    best place avoids the mark) and the suptitle are animated (see
+    :class:`gomem.viz.render.WidgetCanvas`).
+    """
+
+    def __init__(self, frames_list, n_refs: int, policies: int = 1, slowdown: bool = True):
+        self.frames_list, self.n_refs = list(frames_list), n_refs
+        ncols = 2 if slowdown else 1
+        self.fig, axes = plt.subplots(1, ncols, figsize=(5.2 * ncols + 0.6, 3.8),
+                                      squeeze=False)
+        self.axes = list(axes[0])
+        self.curves, self.working_set, self.now = [], [], []
+        for ax, ylabel, yscale in zip(self.axes, ("page faults (% of references)",
+                                                  "time per access / DRAM time (log)"),
+                                      ("linear", "log")):
+            ax.set_yscale(yscale)
+            self.curves.append([ax.plot([], [], marker=".")[0] for _ in range(policies)])
+            self.working_set.append(_vline(ax, None, color="k", ls="--", lw=1,
+                                           label="working set"))
+            self.now.append(_moving_mark(ax, None, color="tab:orange", lw=2, alpha=0.6,
+                                         label="frames now"))
+            ax.set_xlabel("physical frames")
+            ax.set_ylabel(ylabel)
+            ax.grid(alpha=0.3)
+        self.suptitle = self.fig.suptitle("", fontsize=10)
+        animate(self.suptitle)
+        self._shown = None
+        # fixed margins, not tight_layout: widgets redraw this often and tight_layout costs ~0.2 s
+        self.fig.subplots_adjust(left=0.6 / self.fig.get_figwidth(), right=0.98, bottom=0.14,
+                                 top=0.88, wspace=0.25)
+
+    def update(self, curves: dict, *, working_set=None, current=None,
+               slowdown: dict | None = None, title: str = ""):
+        """Show ``curves`` and ``slowdown`` (as for :func:`plot_fault_curve`, with as many
+        policies as the figure was built for), the marks (``None``: none) and ``title``;
+        returns the figure."""
+        for mark in self.now:
+            _place(mark, current)
+        shown = (curves, slowdown, working_set, current is None)
+        if shown != self._shown:
+            self._shown = shown
+            rates = {pol: [100 * f / self.n_refs for f in faults]
+                     for pol, faults in curves.items()}
+            for ax, lines, series, mark, bottom in zip(self.axes, self.curves, (rates, slowdown),
+                                                       self.working_set, (0, 1)):
+                for line, (pol, ys) in zip(lines, series.items()):
+                    line.set_data(self.frames_list, ys)
+                    line.set_color(POLICY_COLORS[pol])
+                    line.set_label(pol.upper())
+                _place(mark, working_set)
+                ax.relim()
+                ax.autoscale()
+                ax.set_ylim(bottom=bottom)
+        for ax in self.axes:
+            _legend(ax, animated=True, fontsize=8)
+        self.suptitle.set_text(title)
+        return self.fig
 
 
-def _marks(ax, working_set, current):
-    if working_set is not None:
-        ax.axvline(working_set, color="k", ls="--", lw=1, label="working set")
-    if current is not None:
-        ax.axvline(current, color="tab:orange", lw=2, alpha=0.6, label="frames now")
-    ax.grid(alpha=0.3)
+def _vline(ax, x, **style):
+    """A vertical line across ``ax`` at ``x`` (``None``: none yet), moved by :func:`_place`;
+    made empty, so that (unlike ``axvline``) it never widens the x-limits by itself."""
+    line = ax.add_line(Line2D([], [], transform=ax.get_xaxis_transform(which="grid"),
+                              **style))
+    _place(line, x)
+    return line
+
+
+def _moving_mark(ax, x, **style):
+    """An animated :func:`_vline`; the spines, which a full draw puts over it, are animated
+    too."""
+    line = _vline(ax, x, **style)
+    animate(line, *ax.spines.values())
+    return line
+
+
+def _place(line, x) -> None:
+    """Move a line made by :func:`_vline` to ``x``; ``None``: no data (not drawn, not listed in
+    a legend made by :func:`_legend`)."""
+    line.set_data(([x, x], [0, 1]) if x is not None else ([], []))
+
+
+def _legend(ax, animated: bool = False, **kwargs) -> None:
+    """Give ``ax`` a legend of its lines that have data, made again only when their labels
+    changed (a label here always comes with the same style); ``animated`` when its best
+    place depends on a mark that moves."""
+    handles = [ln for ln in ax.get_lines() if len(ln.get_xdata())]
+    old = ax.get_legend()
+    if old is None or [t.get_text() for t in old.get_texts()] != [h.get_label() for h in handles]:
+        legend = ax.legend(handles=handles, **kwargs)
+        if animated:
+            animate(legend)
 
 
 def plot_address_spaces(kernel, title: str = "Two address spaces, one RAM"):
@@ -145,87 +207,147 @@ def plot_address_spaces(kernel, title: str = "Two address spaces, one RAM"):
 
 
 def _arrow(ax, a, b, color, ls="-"):
-    ax.add_patch(FancyArrowPatch(a, b, arrowstyle="->", mutation_scale=10, color=color,
-                                 lw=1.2, ls=ls, shrinkA=2, shrinkB=2))
+    return ax.add_patch(FancyArrowPatch(a, b, arrowstyle="->", mutation_scale=10, color=color,
+                                        lw=1.2, ls=ls, shrinkA=2, shrinkB=2))
 
 
 def plot_walk(walk, layout, title: str = ""):
     """The address's bit fields (top) and the walk through each level's table (below)."""
-    fig, ax = plt.subplots(figsize=(9.5, 4.2))
-    indices, offset = layout.split(walk.vaddr)
-    fields = [(layout.level_name(i), b, indices[i]) for i, b in enumerate(layout.level_bits)]
-    fields.append(("offset", layout.offset_bits, f"{offset:#x}"))
-    total = sum(b for _, b, _ in fields)
-    x, colors = 0.0, plt.cm.tab10.colors
-    for i, (name, bits, value) in enumerate(fields):
-        w = 10 * bits / total
-        ax.add_patch(Rectangle((x, 3.2), w, 0.7, fc=colors[i % 10], alpha=0.35, ec="k"))
-        ax.text(x + w / 2, 3.55, f"{name}\n{bits} bits = {value}", ha="center", va="center",
-                fontsize=8)
-        x += w
-    ax.text(0, 4.05, f"virtual address {walk.vaddr:#x}", fontsize=9, family="monospace")
-    n = layout.levels
-    step_w = 10 / (n + 1)
-    for i in range(n):
-        bx = i * step_w
-        if i < len(walk.steps):
-            s = walk.steps[i]
-            fc = colors[i % 10]
-            label = f"{s.level_name} table #{s.table_id}\nentry [{s.index}]\n-> "
-            label += {"table": f"table #{s.target}", "frame": f"frame {s.target}",
-                      "not present": "NOT PRESENT\n(page fault)",
-                      "missing": "EMPTY\n(page fault)"}[s.points_to]
-            ec = "red" if s.points_to in ("missing", "not present") else "k"
+    return still(WalkPlot(layout.levels).update(walk, layout, title))
+
+
+class WalkPlot:
+    """The figure of :func:`plot_walk` for layouts of up to ``levels`` levels, built once;
+    :meth:`update` lays the boxes out for the walk's layout (hiding those it does not use)
+    and rewrites their texts and colours (a full redraw, but of a figure that exists: no
+    new axes, boxes or texts)."""
+
+    def __init__(self, levels: int):
+        self.fig, ax = plt.subplots(figsize=(9.5, 4.2))
+        colors = plt.cm.tab10.colors
+        self.fields = [(ax.add_patch(Rectangle((0, 3.2), 0, 0.7, fc=colors[i % 10],
+                                               alpha=0.35, ec="k")),
+                        ax.text(0, 3.55, "", ha="center", va="center", fontsize=8))
+                       for i in range(levels + 1)]   # one per level, then the offset
+        self.address = ax.text(0, 4.05, "", fontsize=9, family="monospace")
+        self.steps = [(ax.add_patch(Rectangle((0, 0.9), 0, 1.7, alpha=0.25, lw=1.5)),
+                       ax.text(0, 1.75, "", ha="center", va="center", fontsize=8),
+                       _arrow(ax, (0, 1.75), (0, 1.75), "k"))
+                      for _ in range(levels)]
+        self.frame = ax.add_patch(Rectangle((0, 0.9), 0, 1.7, alpha=0.25, ec="k"))
+        self.frame_text = ax.text(0, 1.75, "", ha="center", va="center", fontsize=8)
+        self.reads = ax.text(0, 0.45, "", fontsize=8)
+        ax.set_xlim(-0.1, 10.1)
+        ax.set_ylim(0.3, 4.4)
+        ax.axis("off")
+        self.title = ax.set_title("", fontsize=10)
+        self.fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.92)
+
+    def update(self, walk, layout, title: str = ""):
+        """Show ``walk``, a walk of an address in ``layout``; returns the figure."""
+        colors, n = plt.cm.tab10.colors, layout.levels
+        indices, offset = layout.split(walk.vaddr)
+        fields = [(layout.level_name(i), b, indices[i]) for i, b in enumerate(layout.level_bits)]
+        fields.append(("offset", layout.offset_bits, f"{offset:#x}"))
+        total, x = sum(b for _, b, _ in fields), 0.0
+        for i, (box, text) in enumerate(self.fields):
+            _show((box, text), i < len(fields))
+            if i >= len(fields):
+                continue
+            name, bits, value = fields[i]
+            w = 10 * bits / total
+            box.set_bounds(x, 3.2, w, 0.7)
+            text.set_position((x + w / 2, 3.55))
+            text.set_text(f"{name}\n{bits} bits = {value}")
+            x += w
+        self.address.set_text(f"virtual address {walk.vaddr:#x}")
+        step_w = 10 / (n + 1)
+        for i, (box, text, arrow) in enumerate(self.steps):
+            _show((box, text, arrow), i < n)
+            if i >= n:
+                continue
+            bx = i * step_w
+            if i < len(walk.steps):
+                s = walk.steps[i]
+                fc = colors[i % 10]
+                label = f"{s.level_name} table #{s.table_id}\nentry [{s.index}]\n-> "
+                label += {"table": f"table #{s.target}", "frame": f"frame {s.target}",
+                          "not present": "NOT PRESENT\n(page fault)",
+                          "missing": "EMPTY\n(page fault)"}[s.points_to]
+                ec = "red" if s.points_to in ("missing", "not present") else "k"
+            else:
+                fc, label, ec = "white", f"{layout.level_name(i)}\n(not reached)", "0.6"
+            box.set_bounds(bx + 0.1, 0.9, step_w - 0.4, 1.7)
+            box.set_facecolor(fc)
+            box.set_edgecolor(ec)
+            text.set_position((bx + step_w / 2 - 0.1, 1.75))
+            text.set_text(label)
+            arrow.set_positions((bx + step_w - 0.3, 1.75), (bx + step_w + 0.1, 1.75))
+        fx = n * step_w
+        if walk.ok:
+            text = (f"frame {walk.pte.frame}\n+ offset {walk.offset:#x}\n= physical\n"
+                    f"{walk.pte.frame * layout.page_size + walk.offset:#x}")
+            fc = "tab:green"
         else:
-            fc, label, ec = "white", f"{layout.level_name(i)}\n(not reached)", "0.6"
-        ax.add_patch(Rectangle((bx + 0.1, 0.9), step_w - 0.4, 1.7, fc=fc, alpha=0.25, ec=ec,
-                               lw=1.5))
-        ax.text(bx + step_w / 2 - 0.1, 1.75, label, ha="center", va="center", fontsize=8)
-        if i + 1 < n + 1:
-            _arrow(ax, (bx + step_w - 0.3, 1.75), (bx + step_w + 0.1, 1.75), "k")
-    fx = n * step_w
-    if walk.ok:
-        text = (f"frame {walk.pte.frame}\n+ offset {walk.offset:#x}\n= physical\n"
-                f"{walk.pte.frame * layout.page_size + walk.offset:#x}")
-        fc = "tab:green"
-    else:
-        text, fc = "no frame:\nthe kernel\nhandles the fault", "tab:red"
-    ax.add_patch(Rectangle((fx + 0.1, 0.9), step_w - 0.2, 1.7, fc=fc, alpha=0.25, ec="k"))
-    ax.text(fx + step_w / 2, 1.75, text, ha="center", va="center", fontsize=8)
-    reads = len(walk.steps)
-    ax.text(0, 0.45, f"{reads} table read{'s' if reads != 1 else ''} for this translation "
-            f"(a TLB hit needs none)", fontsize=8)
-    ax.set_xlim(-0.1, 10.1)
-    ax.set_ylim(0.3, 4.4)
-    ax.axis("off")
-    ax.set_title(title, fontsize=10)
-    fig.subplots_adjust(left=0.02, right=0.98, bottom=0.02, top=0.92)
-    return fig
+            text, fc = "no frame:\nthe kernel\nhandles the fault", "tab:red"
+        self.frame.set_bounds(fx + 0.1, 0.9, step_w - 0.2, 1.7)
+        self.frame.set_facecolor(fc)
+        self.frame_text.set_position((fx + step_w / 2, 1.75))
+        self.frame_text.set_text(text)
+        reads = len(walk.steps)
+        self.reads.set_text(f"{reads} table read{'s' if reads != 1 else ''} for this "
+                            f"translation (a TLB hit needs none)")
+        self.title.set_text(title)
+        return self.fig
+
+
+def _show(artists, visible: bool) -> None:
+    """Show or hide each of ``artists``."""
+    for artist in artists:
+        artist.set_visible(visible)
 
 
 def plot_page_size_tradeoff(rows, current=None, title: str = ""):
     """Internal waste, page-table size and their sum vs page size (log-log)."""
-    fig, ax = plt.subplots(figsize=(7.5, 4))
-    ps = [r["page_size"] for r in rows]
-    for key, label, style in (("internal_waste", "internal fragmentation", "tab:red"),
-                              ("table_bytes", "page table (flat)", "tab:blue"),
-                              ("total", "sum", "k")):
-        ax.loglog(ps, [max(r[key], 1) for r in rows], marker=".", color=style, label=label,
-                  base=2, ls="--" if key == "total" else "-")
-    if current is not None:
-        ax.axvline(current, color="tab:orange", lw=2, alpha=0.6, label="page size now")
-    ax.set_xticks(ps)
-    ax.set_xticklabels([human_bytes(p).replace(" ", "\n") for p in ps], fontsize=7)
-    ax.set_xlabel("page size")
-    ax.set_ylabel("bytes (log scale)")
-    yt = [2 ** k for k in range(10, 31, 4)]
-    ax.set_yticks(yt)
-    ax.set_yticklabels([human_bytes(v) for v in yt])
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    ax.set_title(title, fontsize=10)
-    fig.subplots_adjust(left=0.13, right=0.97, bottom=0.19, top=0.91)  # fixed: fast redraws
-    return fig
+    return still(PageSizePlot(rows).update(current, title))
+
+
+class PageSizePlot:
+    """The figure of :func:`plot_page_size_tradeoff` for one set of rows, built once;
+    :meth:`update` moves the "page size now" mark and retitles.  The mark, what a full draw
+    puts over it (the spines, and the legend, whose best place avoids the mark) and the
+    title are animated, so the figure's static layer stays valid (see
+    :class:`gomem.viz.render.WidgetCanvas`)."""
+
+    def __init__(self, rows):
+        self.fig, self.ax = plt.subplots(figsize=(7.5, 4))
+        ax = self.ax
+        ps = [r["page_size"] for r in rows]
+        for key, label, style in (("internal_waste", "internal fragmentation", "tab:red"),
+                                  ("table_bytes", "page table (flat)", "tab:blue"),
+                                  ("total", "sum", "k")):
+            ax.loglog(ps, [max(r[key], 1) for r in rows], marker=".", color=style, label=label,
+                      base=2, ls="--" if key == "total" else "-")
+        self.now = _moving_mark(ax, None, color="tab:orange", lw=2, alpha=0.6,
+                                label="page size now")
+        ax.set_xticks(ps)
+        ax.set_xticklabels([human_bytes(p).replace(" ", "\n") for p in ps], fontsize=7)
+        ax.set_xlabel("page size")
+        ax.set_ylabel("bytes (log scale)")
+        yt = [2 ** k for k in range(10, 31, 4)]
+        ax.set_yticks(yt)
+        ax.set_yticklabels([human_bytes(v) for v in yt])
+        ax.grid(alpha=0.3)
+        self.title = ax.set_title("", fontsize=10)
+        animate(self.title)
+        self.fig.subplots_adjust(left=0.13, right=0.97, bottom=0.19, top=0.91)  # fixed: fast
+
+    def update(self, current=None, title: str = ""):
+        """Put the mark at ``current`` (``None``: no mark) and retitle; returns the figure."""
+        _place(self.now, current)
+        _legend(self.ax, animated=True, fontsize=8)
+        self.title.set_text(title)
+        return self.fig
 
 
 def plot_fragmentation(steps, memory: int, segments=None, title: str = ""):
@@ -234,47 +356,76 @@ def plot_fragmentation(steps, memory: int, segments=None, title: str = ""):
     ``segments`` (optional): final ``(holes, segments)`` of the segment allocator,
     drawn as a memory map above the curves.
     """
-    nrows = 2 if segments is not None else 1
-    fig, axes = plt.subplots(nrows, 1, figsize=(8, 3.8 + 1.1 * (nrows - 1)), squeeze=False,
-                             gridspec_kw={"height_ratios": [1, 5][-nrows:]})
-    ax = axes[-1][0]
-    xs = [s.step for s in steps]
-    ax.plot(xs, [100 * s.seg_external / memory for s in steps], color="tab:red",
-            label="segmentation: free but not in the largest hole (external)")
-    ax.plot(xs, [100 * s.page_internal_waste / memory for s in steps], color="tab:blue",
-            label="paging: unused tails of last pages (internal)")
-    for attr, value, color, label in (
-            ("seg_failures", "seg_external", "darkred", "segment request failed"),
-            ("page_failures", "page_internal_waste", "navy", "paged request failed")):
-        fails = [s for i, s in enumerate(steps)
-                 if getattr(s, attr) > (getattr(steps[i - 1], attr) if i else 0)]
-        if fails:
-            ax.plot([s.step for s in fails], [100 * getattr(s, value) / memory for s in fails],
-                    "x", color=color, ms=7, label=label)
-    ax.set_xlabel("workload step")
-    ax.set_ylabel("% of memory")
-    top = max([100 * max(s.seg_external, s.page_internal_waste) / memory for s in steps] + [1])
-    ax.set_ylim(0, top * 1.6)  # headroom so the legend never hides the curves
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="upper left")
-    if segments is not None:
-        holes, segs = segments
-        m = axes[0][0]   # one collection per kind (not a patch per block): fast redraws
-        m.broken_barh(list(segs.items()), (0, 1), facecolors="tab:red", alpha=0.45,
-                      edgecolors="white", linewidths=0.3)
-        m.broken_barh([tuple(h) for h in holes], (0, 1), facecolors="white", edgecolors="0.5",
-                      linewidths=0.5)
-        m.set_xlim(0, memory)
-        m.set_ylim(0, 1)
-        m.set_yticks([])
-        m.set_xlabel("physical address (segments red, holes white) at the end", fontsize=8)
-        m.set_xticks([0, memory // 2, memory])
-        m.set_xticklabels(["0", human_bytes(memory // 2), human_bytes(memory)], fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    h = fig.get_figheight()
-    fig.subplots_adjust(left=0.08, right=0.96, bottom=0.5 / h, top=1 - 0.45 / h,
-                        hspace=0.4 if nrows == 2 else 0.2)  # fixed: fast redraws
-    return fig
+    return still(FragmentationPlot(memory, segments is not None).update(steps, segments, title))
+
+
+class FragmentationPlot:
+    """The figure of :func:`plot_fragmentation` (``memory_map``: with the map panel), built
+    once; :meth:`update` draws another run into the same axes (a full redraw, since the
+    curves and the y-limits change, but no new axes)."""
+
+    FAILURES = (("seg_failures", "seg_external", "darkred", "segment request failed"),
+                ("page_failures", "page_internal_waste", "navy", "paged request failed"))
+
+    def __init__(self, memory: int, memory_map: bool = False):
+        self.memory = memory
+        nrows = 2 if memory_map else 1
+        self.fig, axes = plt.subplots(nrows, 1, figsize=(8, 3.8 + 1.1 * (nrows - 1)),
+                                      squeeze=False,
+                                      gridspec_kw={"height_ratios": [1, 5][-nrows:]})
+        ax = self.ax = axes[-1][0]
+        (self.seg,) = ax.plot([], [], color="tab:red",
+                              label="segmentation: free but not in the largest hole (external)")
+        (self.page,) = ax.plot([], [], color="tab:blue",
+                               label="paging: unused tails of last pages (internal)")
+        self.fails = [ax.plot([], [], "x", color=color, ms=7, label=label)[0]
+                      for _, _, color, label in self.FAILURES]
+        ax.set_xlabel("workload step")
+        ax.set_ylabel("% of memory")
+        ax.grid(alpha=0.3)
+        self.map, self.blocks = (axes[0][0] if memory_map else None), []
+        if memory_map:
+            m = self.map
+            m.set_xlim(0, memory)
+            m.set_ylim(0, 1)
+            m.set_yticks([])
+            m.set_xlabel("physical address (segments red, holes white) at the end", fontsize=8)
+            m.set_xticks([0, memory // 2, memory])
+            m.set_xticklabels(["0", human_bytes(memory // 2), human_bytes(memory)], fontsize=8)
+        self.suptitle = self.fig.suptitle("", fontsize=10)
+        h = self.fig.get_figheight()
+        self.fig.subplots_adjust(left=0.08, right=0.96, bottom=0.5 / h, top=1 - 0.45 / h,
+                                 hspace=0.4 if nrows == 2 else 0.2)  # fixed: fast redraws
+
+    def update(self, steps, segments=None, title: str = ""):
+        """Show the run ``steps`` and (with the map panel) the final ``segments``;
+        returns the figure."""
+        ax, memory = self.ax, self.memory
+        xs = [s.step for s in steps]
+        self.seg.set_data(xs, [100 * s.seg_external / memory for s in steps])
+        self.page.set_data(xs, [100 * s.page_internal_waste / memory for s in steps])
+        for line, (attr, value, _, _) in zip(self.fails, self.FAILURES):
+            fails = [s for i, s in enumerate(steps)
+                     if getattr(s, attr) > (getattr(steps[i - 1], attr) if i else 0)]
+            line.set_data([s.step for s in fails],
+                          [100 * getattr(s, value) / memory for s in fails])
+        ax.relim()
+        ax.autoscale_view()
+        top = max([100 * max(s.seg_external, s.page_internal_waste) / memory for s in steps]
+                  + [1])
+        ax.set_ylim(0, top * 1.6)  # headroom so the legend never hides the curves
+        _legend(ax, fontsize=8, loc="upper left")
+        if segments is not None:
+            holes, segs = segments
+            for block in self.blocks:
+                block.remove()
+            self.blocks = [  # one collection per kind (not a patch per block): fast redraws
+                self.map.broken_barh(list(segs.items()), (0, 1), facecolors="tab:red",
+                                     alpha=0.45, edgecolors="white", linewidths=0.3),
+                self.map.broken_barh([tuple(h) for h in holes], (0, 1), facecolors="white",
+                                     edgecolors="0.5", linewidths=0.5)]
+        self.suptitle.set_text(title)
+        return self.fig
 
 
 def plot_tlb_curve(tlb_sizes, curves: dict, current=None, title: str = ""):

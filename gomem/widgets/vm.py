@@ -50,24 +50,15 @@ def fault_curve_widget(seed: int = 0, n_refs: int = 2000, max_frames: int = 48) 
                 "faults_now": now.faults, "fault_rate_now": now.fault_rate,
                 "slowdown": slow, "slowdown_now": analysis.access_time_ns(now) / analysis.DRAM_NS}
 
-    figures: dict = {}   # (working_set, policy) -> Figure: a frames move only moves its marker
+    plot = viz.FaultCurvePlot(frames_list, n_refs)   # a frames move only moves its marks
 
     def draw(r):
         title = (f"{r['policy'].upper()}, working set {r['working_set']} pages, "
                  f"{r['frames']} frames: {100 * r['fault_rate_now']:.1f}% faults, "
                  f"{r['slowdown_now']:.0f}x slower (seed {seed}, {n_refs} refs)")
-        key = (r["working_set"], r["policy"])
-        fig = figures.get(key)
-        if fig is None:
-            if len(figures) >= 8:
-                figures.pop(next(iter(figures)))
-            fig = figures[key] = viz.plot_fault_curve(
-                r["frames_list"], {r["policy"]: r["faults"]}, n_refs,
-                working_set=r["working_set"], current=r["frames"],
-                slowdown={r["policy"]: r["slowdown"]}, title=title)
-        else:
-            viz.move_current(fig, r["frames"], title)
-        return fig
+        return plot.update({r["policy"]: r["faults"]}, working_set=r["working_set"],
+                           current=r["frames"], slowdown={r["policy"]: r["slowdown"]},
+                           title=title)
 
     controls = {
         "frames": widgets.IntSlider(16, min=2, max=max_frames, step=1, description="frames"),
@@ -89,13 +80,18 @@ def page_size_widget(request_sizes, address_bits: int = 32, pte_bytes: int = 4) 
         now = next(r for r in rows if r["page_size"] == page_size)
         return {"rows": rows, "now": now, "page_size": page_size}
 
+    plot = None   # built on the first draw, then only its marker and title move
+
     def draw(r):
+        nonlocal plot
         n = r["now"]
         title = (f"page size {viz.human_bytes(r['page_size'])}: waste "
                  f"{viz.human_bytes(n['internal_waste'])} + table "
                  f"{viz.human_bytes(n['table_bytes'])} ({len(request_sizes)} requests, "
                  f"{address_bits}-bit flat table)")
-        return viz.plot_page_size_tradeoff(r["rows"], current=r["page_size"], title=title)
+        if plot is None:
+            plot = viz.PageSizePlot(r["rows"])
+        return plot.update(r["page_size"], title)
 
     controls = {"page_size": widgets.SelectionSlider(
         options=[(viz.human_bytes(s), s) for s in sizes], value=4096, description="page size")}
@@ -133,12 +129,14 @@ def walk_widget() -> PlotWidget:
                 "ok": walk.ok, "steps": len(walk.steps),
                 "paddr": walk.pte.frame * lay.page_size + walk.offset if walk.ok else None}
 
+    plot = viz.WalkPlot(max(lay.levels for lay in WALK_LAYOUTS.values()))   # redrawn in place
+
     def draw(r):
         lay = r["layout"]
         end = f"physical {r['paddr']:#x}" if r["ok"] else "page fault"
         reads = f"{r['steps']} read" + ("s" if r["steps"] != 1 else "")
         title = f"walk of {r['vaddr']:#x} with {lay.describe()}: {reads} -> {end}"
-        return viz.plot_walk(r["walk"], lay, title=title)
+        return plot.update(r["walk"], lay, title)
 
     controls = {
         "address": widgets.Text("0x401abc", description="address", continuous_update=False),
@@ -169,11 +167,13 @@ def fragmentation_widget(seed: int = 0, n_ops: int = 400, memory: int = 1 << 20)
                 "seg_failures": steps[-1].seg_failures, "page_failures": steps[-1].page_failures,
                 "map": (list(seg.holes), dict(seg.segments))}
 
+    plot = viz.FragmentationPlot(memory, memory_map=True)   # redrawn in place
+
     def draw(r):
         title = (f"{r['fit']}-fit segments vs {viz.human_bytes(r['page_size'])} pages, "
                  f"{viz.human_bytes(memory)} RAM: {r['seg_failures']} segment failures, "
                  f"{r['page_failures']} paging failures (seed {seed})")
-        return viz.plot_fragmentation(r["steps"], memory, r["map"], title=title)
+        return plot.update(r["steps"], r["map"], title)
 
     controls = {
         "fit": widgets.Dropdown(options=["first", "best"], description="fit"),
