@@ -8,6 +8,7 @@ import pytest
 from gomem.realgo import lesson
 from gomem.realgo.errors import NoToolchainError, ProbeTimeoutError
 from gomem.viz import realgo as viz
+from gomem.viz.render import png_bytes
 from gomem.widgets.realgo import workload_widget
 
 
@@ -70,6 +71,7 @@ def test_workload_bars_data(rec):
     assert [b[3] for b in bars["not_compared"]] == ["not compared"] * 3
     fig = viz.plot_workload(wl, "t")
     assert fig.get_suptitle() == "t" and len(fig.axes) == 2
+    assert not any(a.get_animated() for a in fig.findobj())   # savefig would leave them out
     plt.close(fig)
 
 
@@ -102,6 +104,26 @@ def test_widget_recorded_follows_its_controls(rec):
     w.controls["size"].value = 32760
     assert (w.result.size, w.result.noscan, w.result.count) == (32760, True, 60)
     assert w.updates == 5
+
+
+def test_widget_updates_one_figure_in_place(rec):
+    w = workload_widget(rec)
+    fig = w.figure
+    assert fig.axes[0].get_animated() and fig.axes[1].get_animated()
+    # (control, value, rows of counts, legend shows Go's allowed range)
+    for name, value, rows, ranged in (("pointers", False, 5, True), ("size", 32760, 4, True),
+                                      ("size", 100000, 4, False), ("size", 8, 5, True)):
+        w.controls[name].value = value
+        assert w.figure is fig and len(fig.axes[1].get_yticks()) == rows
+        assert len(fig.axes[1].patches) == 2 * rows and len(fig.legends) == 1
+        legend = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert ("Go's allowed range (spans it held before)" in legend) == ranged
+        assert w.png == png_bytes(fig, fresh=True)
+    draws = fig.canvas.full_draws
+    w.controls["mode"].value = "classic"     # rows change, the legend stays: panels redrawn only
+    assert len(fig.axes[1].get_yticks()) == 4 and "classic GC" in w.title
+    w.png
+    assert fig.canvas.full_draws == draws
 
 
 def test_widget_shows_probe_errors_and_keeps_the_last_plot(rec, monkeypatch):

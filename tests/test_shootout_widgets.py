@@ -9,6 +9,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from gomem.shootout import compare, generate, replay  # noqa: E402
 from gomem.viz import shootout as viz  # noqa: E402
+from gomem.viz.render import png_bytes  # noqa: E402
 from gomem.widgets.shootout import shootout_widget  # noqa: E402
 
 
@@ -41,9 +42,33 @@ def test_widget_caches_replays_and_figures():
     w.controls["shape"].value = "bimodal"
     runs = w.replays
     w.controls["shape"].value = "small"
-    assert w.replays == runs and w.figure is first            # nothing replayed or redrawn
+    assert w.replays == runs and w.figure is first            # nothing replayed, one figure
     w.controls["policies"].value = "first-fit only"           # a subset: all cached
     assert w.replays == runs
+
+
+def test_widget_updates_one_figure_in_place():
+    w = shootout_widget(seed=2)
+    fig = w.figure
+    assert fig.axes[0].get_animated() and fig.axes[1].get_animated()
+    w.png
+    draws = fig.canvas.full_draws
+    for name, value in (("gogc", 200), ("policies", "Go only"), ("seed", 3),
+                        ("policies", "first-fit only"), ("ops", 1000)):
+        w.controls[name].value = value
+        w.png
+        assert w.figure is fig and w.title.startswith(f"trace 'small' (seed {w.params()['seed']})")
+    # trace 'small' leaves no idle pages: the colour key stayed, and each frame redrew only
+    # the animated panels and title over it -- the same picture as a full redraw
+    assert fig.canvas.full_draws == draws
+    assert w.png == png_bytes(fig, fresh=True)
+    w.controls["policies"].value = "Go vs first-fit vs best-fit"
+    w.controls["gogc"].value = 100
+    w.controls["shape"].value = "server"                      # Go keeps idle pages
+    key = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert key[-1] == "idle pages (Go; not in heap_inuse)" and len(fig.legends) == 1
+    assert [ln.get_label() for ln in fig.axes[0].get_lines()][1] == "Go GOGC=100: heap + idle pages"
+    assert w.png == png_bytes(fig, fresh=True)
 
 
 def test_widget_progress_bar_moves_during_a_replay():
@@ -65,6 +90,7 @@ def test_replay_plot_draws_the_samples():
     rs = compare(generate("server", 1000, 0))
     fig = viz.plot_replay(rs, "t")
     assert isinstance(fig, Figure) and fig.get_suptitle() == "t"
+    assert not any(a.get_animated() for a in fig.findobj())   # savefig would leave them out
     top, bot = fig.axes
     lines = {ln.get_label().split(":")[0]: ln for ln in top.get_lines()
              if ": heap (" in ln.get_label()}

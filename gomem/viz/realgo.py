@@ -1,13 +1,18 @@
 """Pictures for lesson 08: gomem's prediction beside the real Go runtime's measurement.
 
 Each function draws data from :mod:`gomem.realgo.lesson` (nothing is computed here that is
-not also available without drawing) and returns the matplotlib ``Figure``.  Explicit sizes,
+not also available without drawing) and returns the matplotlib ``Figure``; the widget's
+figure is a :class:`WorkloadPlot`, built once and updated in place.  Explicit sizes,
 ASCII text only.  Colours: gomem = blue line/bar, Go = orange dots/bar; red = a difference.
 """
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.patches import Patch
+
+from gomem.viz.render import still
 
 MODEL_C, GO_C, BAD_C, GREY = "tab:blue", "tab:orange", "tab:red", "0.55"
 
@@ -113,52 +118,135 @@ def workload_bars(wl) -> dict:
 
 
 def plot_workload(wl, title: str = ""):
-    """MemStats deltas of one workload, gomem beside Go, as horizontal bars.
+    """A new :class:`WorkloadPlot` figure showing ``wl``."""
+    return still(WorkloadPlot().update(wl, title))
+
+
+BAR_H = 0.38   # bar height: gomem's bar above Go's in each row
+
+
+class WorkloadPlot:
+    """MemStats deltas of one workload, gomem beside Go, as horizontal bars; built once and
+    updated in place for each workload.
 
     Left: compared bytes (HeapInuse's allowed range drawn as a bracket).  Right: counts
     (Mallocs, Frees, HeapObjects, per-class mallocs, objects per span).  HeapSys/Idle/Released
     are printed under the plot: not compared (heap growth and the scavenger move them).
+
+    :meth:`update` sets bars (remade when the number of rows changes), value labels, row
+    names, limits and texts (the legend is remade when the bracket appears or goes), which
+    skips building axes and ticks -- most of a new figure's cost.  The panels, the
+    footnote and the title are animated (they change with every workload), so a frame
+    restores the saved legend and redraws just those (see
+    :class:`gomem.viz.render.WidgetCanvas`).
     """
-    data = workload_bars(wl)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
-    for ax, key in zip(axes, ("bytes", "counts")):
-        rows = data[key][::-1]
-        ys = list(range(len(rows)))
-        h = 0.38
+
+    def __init__(self):
+        self.fig, axes = plt.subplots(1, 2, figsize=(11, 4.6))
+        self.panels = {"bytes": _BarPanel(axes[0]), "counts": _BarPanel(axes[1])}
+        axes[0].set_title("bytes, change from the baseline (labels: exact bytes)", fontsize=9,
+                          y=1.0)   # y given: matplotlib does not look for ticks above the axes
+        axes[1].set_title("counts", fontsize=9, y=1.0)
+        axes[1].xaxis.set_label_coords(0.5, 0)   # no x label: skip placing it under the ticks
+        # HeapInuse is the bottom row of bytes: its Go bar is centred at y = -BAR_H / 2
+        self.range = axes[0].errorbar([0], [-BAR_H / 2], xerr=[[0], [0]], color="k", capsize=4,
+                                      lw=1.2)
+        self.legend = self.ranged = None    # the legend, and whether it has the bracket
+        self.foot = self.fig.text(0.01, 0.015, "", fontsize=7.5, color="0.3")
+        self.title = self.fig.suptitle("", fontsize=10)
+        self.fig.subplots_adjust(left=0.15, right=0.98, bottom=0.15, top=0.8, wspace=0.42)
+        # whole panels, not render.animate: an axes leaves its animated parts out
+        for artist in (*axes, self.foot, self.title):
+            artist.set_animated(True)
+
+    def update(self, wl, title: str = ""):
+        """Show ``wl``; returns the figure."""
+        data = workload_bars(wl)
+        scale = self.panels["bytes"].update(data["bytes"][::-1], byte_scale=True)
+        self.panels["counts"].update(data["counts"][::-1], byte_scale=False)
+        inuse = data["bytes"][-1][1]
+        _set_range(self.range, (inuse - wl.slack) / scale, inuse / scale, bool(wl.slack))
+        if bool(wl.slack) != self.ranged:
+            self._make_legend(bool(wl.slack))
+        self.foot.set_text("not compared (heap growth and the scavenger move them): " + "; ".join(
+            f"{name} gomem {_bytes(m)}, Go {_bytes(g)}" for name, m, g, _ in data["not_compared"]))
+        self.title.set_text(title or f"{wl.describe()} ({wl.mode}): gomem vs Go")
+        return self.fig
+
+    def _make_legend(self, ranged: bool) -> None:
+        """Replace the legend by one with the bracket's entry if ``ranged`` (the bracket must
+        be visible then: a legend copies its look).  The legend is static: the next frame
+        is a full draw, only when the bracket appears or goes."""
+        if self.legend is not None:
+            self.legend.remove()
+        handles = [Patch(facecolor=MODEL_C), Patch(facecolor=GO_C)] + [self.range] * ranged
+        labels = ["gomem", "Go"] + ["Go's allowed range (spans it held before)"] * ranged
+        self.legend = self.fig.legend(handles, labels, loc="upper center", ncol=3, fontsize=8,
+                                      bbox_to_anchor=(0.5, 0.93), frameon=False)
+        self.ranged = ranged
+
+
+class _BarPanel:
+    """One panel of :class:`WorkloadPlot`: per row a gomem bar above a Go bar (red if they
+    differ), each with its exact value after it; row names coloured red where they differ."""
+
+    def __init__(self, ax):
+        self.ax = ax
+        self.bars, self.values = (), []    # (gomem, Go) BarContainers; value labels per row
+        ax.grid(axis="x", alpha=0.3)
+        ax.tick_params(axis="x", labelsize=8)
+        ax.yaxis.set_label_coords(0, 0.5)   # no y label: skip placing it beside the ticks
+
+    def _make_rows(self, n: int) -> None:
+        """Replace the bars and value labels by ``n`` rows' worth; the y view follows."""
+        ax = self.ax
+        for artist in (*self.bars, *(t for pair in self.values for t in pair)):
+            artist.remove()
+        ys = np.arange(n)
+        self.bars = (ax.barh(ys + BAR_H / 2, np.zeros(n), BAR_H, color=MODEL_C),
+                     ax.barh(ys - BAR_H / 2, np.zeros(n), BAR_H, color=GO_C))
+        self.values = [(ax.text(0, y + BAR_H / 2, "", va="center", fontsize=7),
+                        ax.text(0, y - BAR_H / 2, "", va="center", fontsize=7)) for y in ys]
+        ax.relim()
+
+    def update(self, rows, byte_scale: bool) -> int:
+        """Draw ``rows`` (label, gomem, Go, state), bottom row first; returns the scale."""
+        ax = self.ax
+        if len(rows) != len(self.values):
+            self._make_rows(len(rows))
         top = max([max(m, g) for _, m, g, _ in rows] + [1])
-        scale, unit = (1, "") if key == "counts" else \
-            (1024, "KiB") if top < (4 << 20) else (1 << 20, "MiB")
-        for y, (label, m, g, state) in zip(ys, rows):
-            ax.barh(y + h / 2, m / scale, h, color=MODEL_C, label="gomem")
-            ax.barh(y - h / 2, g / scale, h, color=BAD_C if state == "differs" else GO_C,
-                    label="Go")
-            ax.text((m + top * 0.01) / scale, y + h / 2, f"{m:,}", va="center", fontsize=7)
+        scale, unit = (((1024, "KiB") if top < (4 << 20) else (1 << 20, "MiB")) if byte_scale
+                       else (1, ""))
+        for (label, m, g, state), mbar, gbar, (mtext, gtext) in zip(rows, *self.bars,
+                                                                    self.values):
+            mbar.set_width(m / scale)
+            gbar.set_width(g / scale)
+            gbar.set_facecolor(BAD_C if state == "differs" else GO_C)
+            mtext.set_x((m + top * 0.01) / scale)
+            mtext.set_text(f"{m:,}")
             gx = max(g, m) if label == "HeapInuse" else g   # clear of the bracket
-            ax.text((gx + top * 0.01) / scale, y - h / 2, f"{g:,}", va="center", fontsize=7)
-            if label == "HeapInuse" and wl.slack:
-                ax.errorbar([(m - wl.slack / 2) / scale], [y - h / 2],
-                            xerr=[[wl.slack / 2 / scale], [wl.slack / 2 / scale]], color="k",
-                            capsize=4, lw=1.2, label="Go's allowed range (spans it held before)")
-        ax.set_yticks(ys, [f"{r[0]}\n({STATE_TEXT[r[3]]})" for r in rows], fontsize=8)
+            gtext.set_x((gx + top * 0.01) / scale)
+            gtext.set_text(f"{g:,}")
+        ax.set_yticks(range(len(rows)), [f"{r[0]}\n({STATE_TEXT[r[3]]})" for r in rows],
+                      fontsize=8)
         for tick, r in zip(ax.get_yticklabels(), rows):
             tick.set_color(BAD_C if r[3] == "differs" else "k")
         ax.set_xlim(0, top * 1.2 / scale)
-        ax.grid(axis="x", alpha=0.3)
-        ax.tick_params(axis="x", labelsize=8)
-        ax.set_title("bytes, change from the baseline (labels: exact bytes)" if unit
-                     else "counts", fontsize=9)
         if unit:
             ax.set_xlabel(unit, fontsize=8)
-    handles, labels = axes[0].get_legend_handles_labels()
-    uniq = dict(zip(labels, handles))
-    fig.legend(uniq.values(), uniq.keys(), loc="upper center", ncol=3, fontsize=8,
-               bbox_to_anchor=(0.5, 0.93), frameon=False)
-    foot = "not compared (heap growth and the scavenger move them): " + "; ".join(
-        f"{name} gomem {_bytes(m)}, Go {_bytes(g)}" for name, m, g, _ in data["not_compared"])
-    fig.text(0.01, 0.015, foot, fontsize=7.5, color="0.3")
-    fig.suptitle(title or f"{wl.describe()} ({wl.mode}): gomem vs Go", fontsize=10)
-    fig.subplots_adjust(left=0.15, right=0.98, bottom=0.15, top=0.8, wspace=0.42)
-    return fig
+        return scale
+
+
+def _set_range(eb, lo: float, hi: float, visible: bool) -> None:
+    """Move the horizontal error bar ``eb`` (one point) to span ``lo`` .. ``hi``."""
+    centre, (cap_lo, cap_hi), (bar,) = eb.lines
+    y = centre.get_ydata()[0]
+    centre.set_data([(lo + hi) / 2], [y])
+    cap_lo.set_data([lo], [y])
+    cap_hi.set_data([hi], [y])
+    bar.set_segments([[(lo, y), (hi, y)]])
+    for artist in eb.get_children():
+        artist.set_visible(visible)
 
 
 def plot_nelems_by_version(rows: list[dict], title: str = ""):

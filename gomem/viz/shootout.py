@@ -1,6 +1,7 @@
 """Pictures for lesson 09 (allocator shoot-out).
 
-Each function draws :class:`gomem.shootout.ReplayResult` data and returns the ``Figure``.
+Each function draws :class:`gomem.shootout.ReplayResult` data and returns the ``Figure``;
+the widget's figure is a :class:`ReplayPlot`, built once and updated in place.
 Explicit figure sizes, fixed margins (no ``tight_layout``: widgets redraw these often),
 ASCII text only.
 """
@@ -8,9 +9,11 @@ ASCII text only.
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.patches import Patch
 
 from gomem.shootout.replay import PARTS
+from gomem.viz.render import clear_plotted, still
 
 POLICY_COLOURS = {"go": "#00a3cc", "first-fit": "#e07b22", "best-fit": "#5a9e3c"}
 PART_COLOURS = {"payload": "#34607f", "internal": "#f2b447", "garbage": "#c8414b",
@@ -26,60 +29,133 @@ def _unit(nbytes: int) -> tuple[int, str]:
     return (1 << 20, "MiB") if nbytes >= 4 << 20 else (1 << 10, "KiB")
 
 
-def _draw_timeline(ax, results, unit, uname) -> None:
-    first = results[0]
-    for r in results:
-        xs = [s.op for s in r.samples]
-        colour = POLICY_COLOURS.get(r.policy, "0.3")
-        ax.plot(xs, [s.heap / unit for s in r.samples], color=colour, lw=1.6,
-                label=f"{r.label}: heap (peak {r.peak_heap / unit:.0f} {uname})")
-        if r.peak_footprint > r.peak_heap:
-            ax.plot(xs, [s.footprint / unit for s in r.samples], color=colour, lw=1,
-                    ls=":", label=f"{r.label}: heap + idle pages")
-        ax.plot([r.at_peak["op"]], [r.peak_heap / unit], "o", color=colour, ms=5)
-    ax.plot([s.op for s in first.samples], [s.payload / unit for s in first.samples],
-            color="black", ls="--", lw=1.2,
-            label=f"live payload (peak {first.peak_payload / unit:.0f} {uname})")
-    ax.set_xlim(0, first.ops)
-    top = max(max(s.footprint for s in r.samples) for r in results) / unit
-    ax.set_ylim(0, top * 1.5)      # head room for the legend above the curves
-    ax.set_ylabel(f"bytes ({uname})")
-    ax.set_xlabel("operations replayed (dots: where each heap first peaked)")
-    ax.legend(fontsize=8, loc="upper left", framealpha=0.9, ncol=2)
+def _has_idle(results) -> bool:
+    return any(r.at_peak.get("idle") for r in results)
 
 
-def _draw_breakdown(ax, results, unit, uname) -> None:
-    labels = [r.label for r in results]
-    ys = range(len(results))
-    for y, r in zip(ys, results):
-        left = 0.0
-        for part in PARTS:
-            w = r.at_peak[part] / unit
-            if w > 0:
-                ax.barh(y, w, left=left, color=PART_COLOURS[part], edgecolor="white", lw=0.5)
-            left += w
-        idle = r.at_peak.get("idle", 0) / unit
+class _Timeline:
+    """Heap size of each allocator and the live payload, operation by operation, on ``ax``.
+
+    Lines, peak dots and legend are made for the allocators shown (remade when they
+    change); :meth:`update` sets their data, the legend's labels and the limits."""
+
+    def __init__(self, ax):
+        self.ax = ax
+        self.curves = None     # per allocator: (policy, has a dotted heap + idle pages line)
+        self.lines = []        # per allocator: (heap, heap + idle or None, peak dot)
+        ax.set_xlabel("operations replayed (dots: where each heap first peaked)")
+
+    def _make_lines(self, curves: tuple) -> None:
+        """Replace all lines and the legend by those for ``curves``."""
+        ax = self.ax
+        clear_plotted(ax)
+        self.lines = []
+        for policy, idle_line in curves:
+            colour = POLICY_COLOURS.get(policy, "0.3")
+            (heap,) = ax.plot([], [], color=colour, lw=1.6, label="heap")
+            foot = (ax.plot([], [], color=colour, lw=1, ls=":", label="idle")[0] if idle_line
+                    else None)
+            (dot,) = ax.plot([], [], "o", color=colour, ms=5)
+            self.lines.append((heap, foot, dot))
+        (self.payload,) = ax.plot([], [], color="black", ls="--", lw=1.2, label="payload")
+        self.legend = ax.legend(fontsize=8, loc="upper left", framealpha=0.9, ncol=2)
+        self.labelled = [line for heap, foot, _ in self.lines for line in (heap, foot) if line]
+        self.labelled.append(self.payload)      # the legend's entries, in order
+        self.curves = curves
+
+    def update(self, results, unit: int, uname: str) -> None:
+        """Show ``results`` (one per allocator) in bytes / ``unit`` (named ``uname``)."""
+        ax, first = self.ax, results[0]
+        curves = tuple((r.policy, r.peak_footprint > r.peak_heap) for r in results)
+        if curves != self.curves:
+            self._make_lines(curves)
+        for r, (heap, foot, dot) in zip(results, self.lines):
+            xs = [s.op for s in r.samples]
+            heap.set_data(xs, [s.heap / unit for s in r.samples])
+            heap.set_label(f"{r.label}: heap (peak {r.peak_heap / unit:.0f} {uname})")
+            if foot is not None:
+                foot.set_data(xs, [s.footprint / unit for s in r.samples])
+                foot.set_label(f"{r.label}: heap + idle pages")
+            dot.set_data([r.at_peak["op"]], [r.peak_heap / unit])
+        self.payload.set_data([s.op for s in first.samples],
+                              [s.payload / unit for s in first.samples])
+        self.payload.set_label(f"live payload (peak {first.peak_payload / unit:.0f} {uname})")
+        for line, text in zip(self.labelled, self.legend.get_texts()):
+            text.set_text(line.get_label())
+        ax.set_xlim(0, first.ops)
+        top = max(max(s.footprint for s in r.samples) for r in results) / unit
+        ax.set_ylim(0, top * 1.5)      # head room for the legend above the curves
+        ax.set_ylabel(f"bytes ({uname})")
+
+
+class _Breakdown:
+    """One stacked bar per allocator on ``ax``: its heap at the peak split into payload and
+    waste, then Go's idle pages hatched, utilisation written after it.
+
+    Bars are made per row (remade when the number of rows changes), parts of zero length
+    hidden; :meth:`update` sets them, the row names and the limits."""
+
+    def __init__(self, ax):
+        self.ax = ax
+        self.bars, self.utils = [], []    # BarContainers: one per part, then idle; texts per row
+        ax.invert_yaxis()
+        ax.yaxis.set_label_coords(0, 0.5)   # no y label: skip placing it beside the ticks
+
+    def _make_rows(self, n: int) -> None:
+        """Replace the bars and texts by ``n`` rows' worth; the y view follows."""
+        ax = self.ax
+        for artist in (*self.bars, *self.utils):
+            artist.remove()
+        ys = np.arange(n)
+        self.bars = [ax.barh(ys, np.zeros(n), color=PART_COLOURS[p], edgecolor="white", lw=0.5)
+                     for p in PARTS]
+        self.bars.append(ax.barh(ys, np.zeros(n), color="white", edgecolor="0.6", hatch="///",
+                                 lw=0.5))
+        self.utils = [ax.text(0, y, "", va="center", fontsize=8) for y in ys]
+        ax.relim()
+
+    @staticmethod
+    def add_legend(parent, idle: bool, **kw):
+        """The colour key under the panel (with idle pages if ``idle``), added to ``parent``:
+        the axes, or the figure with ``bbox_transform=ax.transAxes`` (the same place)."""
+        handles = [Patch(color=PART_COLOURS[p], label=PART_LABELS[p]) for p in PARTS]
         if idle:
-            ax.barh(y, idle, left=left, color="white", edgecolor="0.6", hatch="///", lw=0.5)
-        ax.text(left + idle, y, f"  util {100 * r.utilisation:.0f}%", va="center", fontsize=8)
-    ax.set_yticks(list(ys), labels, fontsize=9)
-    ax.invert_yaxis()
-    ax.set_xlabel(f"the heap at its peak ({uname}), split by what its bytes hold")
-    right = max(r.peak_heap + r.at_peak.get("idle", 0) for r in results) / unit
-    ax.set_xlim(0, right * 1.18)
-    handles = [Patch(color=PART_COLOURS[p], label=PART_LABELS[p]) for p in PARTS]
-    if any(r.at_peak.get("idle") for r in results):
-        handles.append(Patch(facecolor="white", edgecolor="0.6", hatch="///",
-                             label="idle pages (Go; not in heap_inuse)"))
-    ax.legend(handles=handles, fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.32),
-              ncol=3, frameon=False)
+            handles.append(Patch(facecolor="white", edgecolor="0.6", hatch="///",
+                                 label="idle pages (Go; not in heap_inuse)"))
+        return parent.legend(handles=handles, fontsize=7.5, loc="upper center",
+                             bbox_to_anchor=(0.5, -0.32), ncol=3, frameon=False, **kw)
+
+    def update(self, results, unit: int, uname: str) -> None:
+        """Show ``results``, one per row, in bytes / ``unit`` (named ``uname``)."""
+        ax = self.ax
+        if len(results) != len(self.utils):
+            self._make_rows(len(results))
+        for y, r in enumerate(results):
+            left = 0.0
+            for part, bars in zip(PARTS, self.bars):
+                left += _set_bar(bars[y], left, r.at_peak[part] / unit)
+            idle = _set_bar(self.bars[-1][y], left, r.at_peak.get("idle", 0) / unit)
+            self.utils[y].set_x(left + idle)
+            self.utils[y].set_text(f"  util {100 * r.utilisation:.0f}%")
+        ax.set_yticks(range(len(results)), [r.label for r in results], fontsize=9)
+        ax.set_xlabel(f"the heap at its peak ({uname}), split by what its bytes hold")
+        right = max(r.peak_heap + r.at_peak.get("idle", 0) for r in results) / unit
+        ax.set_xlim(0, right * 1.18)
+
+
+def _set_bar(bar, left: float, width: float) -> float:
+    """Place ``bar`` at ``left`` with ``width``, hidden if empty; returns ``width``."""
+    bar.set_x(left)
+    bar.set_width(width)
+    bar.set_visible(width > 0)
+    return width
 
 
 def plot_timeline(results, title: str = ""):
     """Heap size of each allocator and the live payload, operation by operation."""
     unit, uname = _unit(max(r.peak_footprint for r in results))
     fig, ax = plt.subplots(figsize=(10, 4))
-    _draw_timeline(ax, results, unit, uname)
+    _Timeline(ax).update(results, unit, uname)
     ax.set_title(title, fontsize=10)
     fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.13)
     return fig
@@ -89,22 +165,54 @@ def plot_breakdown(results, title: str = ""):
     """One stacked bar per allocator: its heap at the peak, split into payload and waste."""
     unit, uname = _unit(max(r.peak_footprint for r in results))
     fig, ax = plt.subplots(figsize=(10, 2.4 + 0.6 * len(results)))
-    _draw_breakdown(ax, results, unit, uname)
+    _Breakdown(ax).update(results, unit, uname)
+    _Breakdown.add_legend(ax, _has_idle(results))
     ax.set_title(title, fontsize=10)
     fig.subplots_adjust(left=0.14, right=0.98, top=0.88, bottom=0.42)
     return fig
 
 
 def plot_replay(results, title: str = ""):
-    """The widget's picture: heap over time on top, the peak's breakdown below."""
-    unit, uname = _unit(max(r.peak_footprint + r.at_peak.get("idle", 0) for r in results))
-    fig, (top, bot) = plt.subplots(2, 1, figsize=(11, 7.2),
-                                   gridspec_kw={"height_ratios": [1.7, 1]})
-    _draw_timeline(top, results, unit, uname)
-    _draw_breakdown(bot, results, unit, uname)
-    fig.suptitle(title, fontsize=10)
-    fig.subplots_adjust(left=0.12, right=0.98, top=0.91, bottom=0.17, hspace=0.32)
-    return fig
+    """A new :class:`ReplayPlot` figure showing ``results``."""
+    return still(ReplayPlot().update(results, title))
+
+
+class ReplayPlot:
+    """The widget's picture, built once and updated in place for each replay: heap over time
+    on top, the peak's breakdown below (its colour key under it), the title above.
+
+    :meth:`update` sets lines and bars (remade when the allocators change), labels, limits
+    and title (the colour key is remade when idle pages appear or go), which skips building
+    axes and ticks -- most of a new figure's cost.  Both panels and the title are animated
+    (everything in them changes with the data), so a frame restores the saved colour key
+    and redraws just those (see :class:`gomem.viz.render.WidgetCanvas`).
+    """
+
+    def __init__(self):
+        self.fig, (top, bot) = plt.subplots(2, 1, figsize=(11, 7.2),
+                                            gridspec_kw={"height_ratios": [1.7, 1]})
+        self.timeline = _Timeline(top)
+        self.breakdown = _Breakdown(bot)
+        self.key = self.idle = None      # the colour key, and whether it lists idle pages
+        self.title = self.fig.suptitle("", fontsize=10)
+        self.fig.subplots_adjust(left=0.12, right=0.98, top=0.91, bottom=0.17, hspace=0.32)
+        # whole panels, not render.animate: an axes leaves its animated parts out
+        for artist in (top, bot, self.title):
+            artist.set_animated(True)
+
+    def update(self, results, title: str = ""):
+        """Show ``results``; returns the figure."""
+        unit, uname = _unit(max(r.peak_footprint + r.at_peak.get("idle", 0) for r in results))
+        self.timeline.update(results, unit, uname)
+        self.breakdown.update(results, unit, uname)
+        if _has_idle(results) != self.idle:     # the key is static: the next frame is full
+            if self.key is not None:
+                self.key.remove()
+            self.idle = _has_idle(results)
+            self.key = _Breakdown.add_legend(self.fig, self.idle,
+                                             bbox_transform=self.breakdown.ax.transAxes)
+        self.title.set_text(title)
+        return self.fig
 
 
 def plot_utilisation(grid, title: str = ""):

@@ -34,7 +34,8 @@ class RealGoWidget(PlotWidget):
 
     Checks are memoised per setting (mode, size, count, pointers): going back to a setting
     redraws without running the probe again.  A live probe run takes ~20 ms once the probe
-    for that GC mode is built (the first run per mode builds it).
+    for that GC mode is built (the first run per mode builds it).  The figure is one
+    :class:`gomem.viz.realgo.WorkloadPlot`, updated in place.
     """
 
     errors = (GoMemError, ValueError)   # a bad value, or the probe failed: say so
@@ -45,6 +46,7 @@ class RealGoWidget(PlotWidget):
         self.status = ""
         self.table = ""
         self._checks: dict[tuple, object] = {}
+        self.plot: viz.WorkloadPlot | None = None
         self._status = widgets.HTML()
         self._table = widgets.HTML()
         c = {
@@ -82,7 +84,9 @@ class RealGoWidget(PlotWidget):
         return wl
 
     def draw(self, wl):
-        return viz.plot_workload(wl, workload_title(wl, self.src))
+        if self.plot is None:              # made for the first picture, then updated in place
+            self.plot = viz.WorkloadPlot()
+        return self.plot.update(wl, workload_title(wl, self.src))
 
     def after_update(self, wl) -> None:
         self.table = "\n".join(workload_table(wl))

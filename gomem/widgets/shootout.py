@@ -4,19 +4,21 @@
 :class:`gomem.shootout.ReplayResult` list and the parameters), ``w.title``,
 ``w.figure`` and ``w.table_html`` — no browser needed.  Replays are cached, so going
 back to a setting redraws without replaying; a replay that is not cached moves the
-progress bar (``w.progress``) through the replay's progress hook; figures are cached
-too (the last 24 settings).  ``w.timings`` holds
+progress bar (``w.progress``) through the replay's progress hook.  The figure is one
+:class:`gomem.viz.shootout.ReplayPlot`, updated in place (its panels and title are
+animated, so a frame redraws only them).  ``w.timings`` holds
 the last update's compute and draw seconds (for measuring; never printed in notebooks).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 import ipywidgets as widgets
-import matplotlib.pyplot as plt
 
 from gomem.shootout.generate import SHAPES, generate
 from gomem.shootout.replay import replay, table_html
-from gomem.viz.shootout import plot_replay
+from gomem.viz.shootout import ReplayPlot
 from gomem.widgets.base import PlotWidget
 
 POLICY_SETS = {"Go vs first-fit vs best-fit": ("go", "first-fit", "best-fit"),
@@ -24,17 +26,15 @@ POLICY_SETS = {"Go vs first-fit vs best-fit": ("go", "first-fit", "best-fit"),
                "first-fit only": ("first-fit",), "best-fit only": ("best-fit",)}
 OPS = (1000, 2000, 5000, 20000)
 GOGC = (25, 50, 100, 200, 400)
-FIGURE_CACHE = 24
 
 
 class ShootoutWidget(PlotWidget):
-    """A :class:`PlotWidget` with a progress bar, a results table and caches of replays
-    and figures."""
+    """A :class:`PlotWidget` with a progress bar, a results table and a cache of replays."""
 
     def __init__(self, seed: int = 0, shape: str = "small", ops: int = 2000,
                  policies: str = "Go vs first-fit vs best-fit", gogc: int = 100):
         self.cache: dict[tuple, object] = {}       # (shape, seed, ops, policy, gogc) -> result
-        self.figures: dict[tuple, object] = {}     # control values -> Figure (newest last)
+        self.plot: ReplayPlot | None = None
         self.traces: dict[tuple, object] = {}
         controls = {
             "shape": widgets.Dropdown(options=list(SHAPES), value=shape, description="trace"),
@@ -88,8 +88,7 @@ class ShootoutWidget(PlotWidget):
                 "gogc": gogc, "trace": trace, "results": results}
 
     def title_for(self, r: dict) -> str:
-        t = r["trace"]
-        n = {k: sum(1 for o in t.ops if o.kind == k) for k in "afr"}
+        n = Counter(o.kind for o in r["trace"].ops)
         utils = ", ".join(f"{x.label} {100 * x.utilisation:.0f}%" for x in r["results"])
         return (f"trace '{r['shape']}' (seed {r['seed']}): {r['ops']} ops = {n['a']} malloc, "
                 f"{n['f']} free, {n['r']} realloc; Go: GOGC={r['gogc']}, pointer-free objects\n"
@@ -97,15 +96,9 @@ class ShootoutWidget(PlotWidget):
 
     # --- view -----------------------------------------------------------------------------
     def draw(self, result: dict):
-        key = tuple(self.params().values())
-        fig = self.figures.pop(key, None)          # drawn before: reuse (and mark as newest)
-        if fig is None:
-            fig = plot_replay(result["results"], self.title_for(result))
-            plt.close(fig)       # pyplot forgets it; it stays drawable for display and tests
-        self.figures[key] = fig
-        while len(self.figures) > FIGURE_CACHE:
-            self.figures.pop(next(iter(self.figures)))
-        return fig
+        if self.plot is None:              # made for the first picture, then updated in place
+            self.plot = ReplayPlot()
+        return self.plot.update(result["results"], self.title_for(result))
 
     def after_update(self, result: dict) -> None:
         self.table_html = table_html(result["results"])
