@@ -153,3 +153,34 @@ def test_animate_marks_the_parts_so_a_legend_text_change_keeps_the_static_layer(
     changed = render.png_bytes(fig)
     assert fig.canvas.full_draws == 1
     assert changed != first and changed == render.png_bytes(fig, fresh=True)
+
+
+def test_use_in_notebook_makes_ipython_show_figures_with_png_bytes():
+    from types import SimpleNamespace
+
+    from IPython.core.formatters import DisplayFormatter
+
+    ip = SimpleNamespace(display_formatter=DisplayFormatter())   # not the global shell
+    fig = marker_figure()[0]
+    render.use_in_notebook(ip)
+    data, _ = ip.display_formatter.format(fig)
+    assert data["image/png"] == render.png_bytes(fig, fresh=True)
+    assert data["text/plain"] == repr(fig)
+
+
+def test_still_figures_keep_their_suptitle_when_saved():
+    from gomem.viz import locks, spans
+    from gomem.workload import step_span
+    import random
+    from gomem.contention import sweep_gomaxprocs
+
+    figs = [spans.plot_span_bits(step_span(random.Random(1), 48, 0.4, 10**6), 3, "TITLE"),
+            locks.plot_locks(sweep_gomaxprocs([1, 2], "small structs", 200, 0), 2, "TITLE")]
+    for fig in figs:
+        assert not any(a.get_animated() for a in fig.findobj())
+        fig.canvas.draw()   # a plain draw, as savefig does: the title is in it
+        assert fig.get_suptitle() == "TITLE" and fig._suptitle.get_window_extent().width > 0
+        bare = np.asarray(fig.canvas.buffer_rgba()).copy()
+        fig._suptitle.set_visible(False)
+        fig.canvas.draw()
+        assert (np.asarray(fig.canvas.buffer_rgba()) != bare).any()

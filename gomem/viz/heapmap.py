@@ -141,6 +141,7 @@ class HeapMapPlot:
                      "share of slots in use; striped = a P's page cache", fontsize=8.5,
                      loc="left")
         self.legend_at = (left + width + 0.01, 1 - (1.2 + h_paths) / height)
+        self.legend_key = None
         # slot detail: one image row per span, each stretched over the full width
         self.detail_ax = ax_d = None
         if ndetail:
@@ -213,10 +214,13 @@ class HeapMapPlot:
         handles += [Patch(facecolor="white", edgecolor=P_COLORS[p % len(P_COLORS)],
                           hatch="////", linewidth=2, label=f"P{p}: page cache / span in its mcache")
                     for p in sorted(view.page_caches)]
-        for old in self.fig.legends:
-            old.remove()
-        self.fig.legend(handles=handles, loc="upper left", bbox_to_anchor=self.legend_at,
-                        fontsize=7, frameon=False, ncol=1 if len(handles) <= 22 else 2)
+        key = [(h.get_label(), h.get_facecolor()) for h in handles]
+        if key != self.legend_key:      # a new legend only when the classes or Ps changed
+            for old in self.fig.legends:
+                old.remove()
+            self.fig.legend(handles=handles, loc="upper left", bbox_to_anchor=self.legend_at,
+                            fontsize=7, frameon=False, ncol=1 if len(handles) <= 22 else 2)
+            self.legend_key = key
         if ndetail:
             chosen = _detail_spans(view, ndetail)
             for k, im in enumerate(self.detail_imgs):
@@ -264,7 +268,8 @@ def _rgb(color) -> np.ndarray:
 def page_map_image(view, classes: list[int], rows: int, per: int = PAGES_PER_ROW) -> np.ndarray:
     """RGB image of the page map: white free pages, striped page-cache pages, and spans
     in their class colour (pale) filled from the bottom by the share of slots in use.
-    Each page is CELL pixels high and ``max(1, 512 // per)`` wide."""
+    Each page is CELL pixels high and ``max(1, 512 // per)`` wide; uint8 (matplotlib
+    resamples bytes several times faster than floats)."""
     cw = max(1, 512 // per)
     img = np.ones((rows * CELL, per * cw, 3))
     yy, xx = np.mgrid[0:CELL, 0:cw]
@@ -284,7 +289,7 @@ def page_map_image(view, classes: list[int], rows: int, per: int = PAGES_PER_ROW
             block[:] = pale
             if filled:
                 block[CELL - filled:] = c
-    return img
+    return np.round(img * 255).astype(np.uint8)
 
 
 def _detail_spans(view, detail: int):

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 from matplotlib.ticker import FixedLocator, NullLocator
 
 from gomem.contention import LEVELS
-from gomem.viz.render import animate
+from gomem.viz.render import animate, still
 
 LEVEL_COLOURS = {"one global lock": "tab:red", "mheap lock": "tab:orange",
                  "mcentral span-set ops": "tab:olive", "mcache": "tab:green"}
@@ -19,7 +19,7 @@ FLOOR = 0.3   # log axis: zero is drawn here, labelled "0"
 
 def plot_locks(runs, current: int, title: str = ""):
     """Each level's count per 1000 allocations against GOMAXPROCS (log y); values at ``current``."""
-    return LocksPlot(runs).update(current, title)
+    return still(LocksPlot(runs).update(current, title))
 
 
 class LocksPlot:

@@ -11,6 +11,8 @@ import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch, Rectangle
 
+from gomem.viz.render import still
+
 # slot categories in the "in use" strip
 FREE, SURVIVOR, NEW, NOSLOT = 0, 1, 2, 3
 SLOT_COLORS = ("#f4f4f4", "#2b5da8", "#f28e2b", "#b8b8b8")
@@ -151,7 +153,7 @@ class SpanBitsPlot:
 
 def plot_span_bits(run, k: int, title: str = ""):
     """A new :class:`SpanBitsPlot` figure showing ``run.steps[k]``."""
-    return SpanBitsPlot(run.nelems).update(run, k, title)
+    return still(SpanBitsPlot(run.nelems).update(run, k, title))
 
 
 def plot_span_layout(layouts, title: str = ""):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from gomem.timeline import SWEEP_STATE_NAMES
+from gomem.viz.render import still
 
 STATE_COLORS = {"h-2": "#e6550d", "h-1": "#fdae6b", "h": "#31a354", "h+1": "#9e9ac8",
                 "h+3": "#3182bd"}
@@ -67,4 +68,4 @@ class TimelinePlot:
 
 def plot_timeline(tl, title: str = ""):
     """A new :class:`TimelinePlot` figure showing ``tl``."""
-    return TimelinePlot().update(tl, title)
+    return still(TimelinePlot().update(tl, title))
