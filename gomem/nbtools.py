@@ -34,6 +34,7 @@ def strip_widget_views(nb) -> None:
 def execute_notebook(path: Path, *, timeout: int = CELL_TIMEOUT, allow_errors: bool = False,
                      kernel_name: str = "python3"):
     """Execute the notebook at ``path`` in place and return it."""
+    import gomem.nbimport  # noqa: F401  (before nbformat: 2 s faster)
     import nbformat   # imported here: it takes seconds, and `gomem --help` should not
     from nbclient import NotebookClient
 

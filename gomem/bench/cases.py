@@ -102,6 +102,7 @@ def nbval_vs_floor(notebooks: list[str]) -> dict:
     (in one pytest process, as nbval does), so the ratio shows what the lessons' own cells
     cost on top of the unavoidable kernel starts.
     """
+    import gomem.nbimport  # noqa: F401  (before nbformat: 2 s faster)
     import nbformat
     from nbclient import NotebookClient
 

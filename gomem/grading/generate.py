@@ -15,6 +15,7 @@ import re
 import sys
 from pathlib import Path
 
+import gomem.nbimport  # noqa: F401  (before nbformat: 2 s faster)
 import nbformat
 
 from gomem.grading.tasks import lesson_tasks

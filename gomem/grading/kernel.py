@@ -19,6 +19,7 @@ import os
 import shutil
 from pathlib import Path
 
+import gomem.nbimport  # noqa: F401  (before nbformat: 2 s faster)
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError

@@ -48,6 +48,7 @@ def ungradable(path, tasks, why):
 
 def grade(path: Path, timeout: float, seed: int, output_cap: int = 1 << 20,
           pid_file: Path | None = None) -> dict:
+    import gomem.nbimport  # noqa: F401  (before nbformat: 2 s faster)
     import nbformat
     from gomem.grading.kernel import Session, copy_submission
     from gomem.grading.scan import scan
