@@ -166,13 +166,11 @@ class HeapMapPlot:
     @staticmethod
     def layout_of(view, detail: int = 6, counts: dict | None = None) -> tuple:
         """What fixes the figure's shape: page-map rows (rounded up to a ``ROW_STEPS`` value,
-        so a growing heap keeps its figure for a while), pages per row, detail rows (blank
-        ones when fewer classes are in use), bars."""
+        so a growing heap keeps its figure for a while), pages per row, detail rows, bars."""
         per = pages_per_row(view)
         rows = max(1, -(-view.pages_spanned // per))
         rows = min([r for r in ROW_STEPS if r >= rows], default=rows)
-        small = any(s.sizeclass for s in view.spans)
-        return (rows, per, detail if small else 0,
+        return (rows, per, len(_detail_spans(view, detail)),
                 None if counts is None else tuple(p for p in PATHS if p in counts))
 
     @classmethod
@@ -223,13 +221,10 @@ class HeapMapPlot:
             self.legend_key = key
         if ndetail:
             chosen = _detail_spans(view, ndetail)
-            for k, im in enumerate(self.detail_imgs):
-                im.set_visible(k < len(chosen))
-                if k < len(chosen):
-                    im.set_data(np.array(chosen[k].in_use, dtype=int)[None, :])
-            self.detail_ax.set_yticklabels(
-                [f"{class_label(s.spanclass)}: {s.used}/{s.nelems} used" for s in chosen]
-                + [""] * (ndetail - len(chosen)))
+            for im, s in zip(self.detail_imgs, chosen):
+                im.set_data(np.array(s.in_use, dtype=int)[None, :])
+            self.detail_ax.set_yticklabels([f"{class_label(s.spanclass)}: {s.used}/{s.nelems} "
+                                            "used" for s in chosen])
         self.suptitle.set_text(title)
         return self.fig
 
