@@ -20,8 +20,8 @@ class TimelinePlot:
     """The timeline figure, built once and redrawn in place for each new timeline.
 
     Top: heap in use (KiB) stacked by sweep state, live bytes dashed, GCs dotted.
-    Bottom: number of spans in each state.  :meth:`update` swaps the stacks, lines and
-    legend but keeps the axes and their ticks (creating those is most of a new figure's
+    Bottom: number of spans in each state.  :meth:`update` swaps the stacks and lines (the
+    legend only when other states show up) but keeps the axes and their ticks (creating those is most of a new figure's
     cost); the title is animated, so a title-only change redraws just the title."""
 
     def __init__(self):
@@ -34,6 +34,7 @@ class TimelinePlot:
         self.fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.1, hspace=0.08)
         self.drawn: list = []       # artists of the current timeline
         self.timeline = None
+        self.legend_states = None
 
     def update(self, tl, title: str = ""):
         """Show ``tl``; returns the figure."""
@@ -42,8 +43,6 @@ class TimelinePlot:
             return self.fig
         for artist in self.drawn:
             artist.remove()
-        if (legend := self.ax.get_legend()) is not None:
-            legend.remove()
         ax, ax2 = self.ax, self.ax2
         xs = [s.allocs for s in tl.samples]
         used = [st for st in STACK if any(s.spans[st] for s in tl.samples)]
@@ -61,7 +60,11 @@ class TimelinePlot:
             a.relim()
             a.autoscale()
             a.set_ylim(bottom=0)
-        ax.legend(loc="upper left", fontsize=8, ncol=2, framealpha=0.9)
+        if used != self.legend_states:   # a legend's entries only depend on the states shown
+            if (legend := ax.get_legend()) is not None:
+                legend.remove()
+            ax.legend(loc="upper left", fontsize=8, ncol=2, framealpha=0.9)
+            self.legend_states = used
         self.timeline = tl
         return self.fig
 
