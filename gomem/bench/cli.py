@@ -92,7 +92,9 @@ def print_report(rep: dict) -> None:
     nb = rep.get("notebooks")
     if nb:
         print(f"course + solutions under nbval: {nb['nbval_s']} s for {nb['notebooks']} notebooks; "
-              f"floor (one bare kernel each) {nb['floor_s']} s; ratio {nb['ratio']}x (target <= 1.5x)")
+              f"floor (one bare kernel each) {nb['floor_s']} s; ratio {nb['ratio']}x (target <= 1.5x);"
+              f" kernels running only each lesson's import cell {nb['setup_floor_s']} s "
+              f"(ratio {nb['ratio_to_setup']}x)")
     print(f"{'widget update (recompute + redraw + PNG)':<44} {'median ms':>9} {'max ms':>8}")
     for w in rep["widgets"]:
         flag = "" if w["median_ms"] < 100 else "  > 100 ms"
