@@ -107,13 +107,13 @@ class Clock(ReplacementPolicy):
 
     def _sweep(self):
         """Where the hand stops and which bits it clears on the way (computed, not applied)."""
-        hand, cleared = self.hand, []
+        hand, cleared = self.hand, {}   # dict: a set that keeps the clearing order
         for _ in range(2 * len(self.ring) + 1):
             key = self.ring[hand]
             if key is not None and (not self.ref[key] or key in cleared):
                 return key, hand, cleared
             if key is not None:
-                cleared.append(key)  # second chance
+                cleared[key] = None  # second chance
             hand = (hand + 1) % len(self.ring)
         raise AssertionError("clock ring is empty")
 
@@ -121,10 +121,12 @@ class Clock(ReplacementPolicy):
         return self._sweep()[0]
 
     def removed(self, key):
-        if self.ring and self.ref.get(key) is not None and self._sweep()[0] == key:
-            _, self.hand, cleared = self._sweep()
-            for k in cleared:
-                self.ref[k] = False
+        if self.ring and self.ref.get(key) is not None:
+            stop, hand, cleared = self._sweep()
+            if stop == key:        # evicting the hand's choice: apply the sweep
+                self.hand = hand
+                for k in cleared:
+                    self.ref[k] = False
         self.ring[self.ring.index(key)] = None
         del self.ref[key]
 
