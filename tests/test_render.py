@@ -184,3 +184,47 @@ def test_still_figures_keep_their_suptitle_when_saved():
         fig._suptitle.set_visible(False)
         fig.canvas.draw()
         assert (np.asarray(fig.canvas.buffer_rgba()) != bare).any()
+
+
+def _frame(fig) -> np.ndarray:
+    """What a widget shows (static layer + animated artists), uncropped."""
+    fig.canvas.draw_frame()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int).copy()
+
+
+def _full_render(fig) -> np.ndarray:
+    """matplotlib's own full draw of the same figure, nothing animated."""
+    animated = [a for a in fig.findobj() if a.get_animated()]
+    for a in animated:
+        a.set_animated(False)
+    try:
+        return pixels(fig, FigureCanvasAgg)
+    finally:
+        for a in animated:
+            a.set_animated(True)
+
+
+def _widgets():
+    from gomem.bench.widgets import _builders
+    return list(_builders())
+
+
+@pytest.mark.parametrize("name,build", _widgets(), ids=[n for n, _ in _widgets()])
+def test_every_widget_frame_looks_like_a_full_matplotlib_draw(name, build):
+    """A frame built from the cached static layer and the animated artists shows what
+    matplotlib draws for the whole figure: nothing left out, nothing stale, nothing on the
+    wrong side of something else (to a pixel, as cached text allows)."""
+    from gomem.bench.widgets import _next_value
+
+    w = build()
+    for control in list(w.controls.values())[:2]:
+        value = _next_value(control)
+        if value is not None:
+            control.value = value
+    mine = _frame(w.figure)
+    theirs = _full_render(w.figure)
+    ink_mine, ink_theirs = mine.min(axis=2) < 160, theirs.min(axis=2) < 160
+    assert ink_theirs.sum() > 1000
+    assert ink_mine.sum() == pytest.approx(ink_theirs.sum(), rel=0.1), name
+    assert (ink_theirs & ~near(ink_mine)).sum() <= 0.01 * ink_theirs.sum(), name
+    assert (ink_mine & ~near(ink_theirs)).sum() <= 0.01 * ink_mine.sum(), name

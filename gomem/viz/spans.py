@@ -54,7 +54,7 @@ class SpanBitsPlot:
     marked red and this step's slot starred.  Bottom: the 64 bits of ``allocCache``,
     bit 0 = slot ``freeindex``, with the ``ctz64`` result marked.  Updating only swaps
     image data and texts, so stepping costs milliseconds, not a new figure: everything a
-    step changes (and the grid lines drawn over it) is animated, so a
+    step changes (and the grid lines and frame drawn over it) is animated, so a
     :class:`gomem.viz.render.WidgetCanvas` redraws only those over the saved axes, ticks
     and legend.
     """
@@ -109,6 +109,7 @@ class SpanBitsPlot:
         (self.ctz_mark,) = bot.plot([], [], marker="v", color="black", markersize=7,
                                     linestyle="")
         self.suptitle = fig.suptitle("", fontsize=10, y=1 - 0.12 / height)
+        moving += [*top.spines.values(), *bot.spines.values()]   # drawn over the strips
         for artist in moving + [self.fi_box, self.fi_line, self.star, self.ctz_mark,
                                 self.suptitle, self.fi_label, self.cache_title]:
             artist.set_animated(True)
