@@ -186,10 +186,10 @@ def test_still_figures_keep_their_suptitle_when_saved():
         assert (np.asarray(fig.canvas.buffer_rgba()) != bare).any()
 
 
-def _frame(fig) -> np.ndarray:
+def _frame(w) -> np.ndarray:
     """What a widget shows (static layer + animated artists), uncropped."""
-    fig.canvas.draw_frame()
-    return np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(int).copy()
+    w.png
+    return np.asarray(w.figure.canvas.buffer_rgba())[..., :3].astype(int).copy()
 
 
 def _full_render(fig) -> np.ndarray:
@@ -221,7 +221,7 @@ def test_every_widget_frame_looks_like_a_full_matplotlib_draw(name, build):
         value = _next_value(control)
         if value is not None:
             control.value = value
-    mine = _frame(w.figure)
+    mine = _frame(w)
     theirs = _full_render(w.figure)
     ink_mine, ink_theirs = mine.min(axis=2) < 160, theirs.min(axis=2) < 160
     assert ink_theirs.sum() > 1000

@@ -30,7 +30,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
 from gomem.errors import GoMemError
-from gomem.viz.render import WidgetCanvas, png_bytes
+from gomem.viz.render import png_bytes
 
 WIDGET_DPI = 80   # widget pictures: 0.64x the pixels of 100 dpi; 7 pt text still readable
 
@@ -91,8 +91,6 @@ class PlotWidget:
         plt.close(fig)   # pyplot forgets it; it stays drawable for display and tests
         if self.dpi and fig.dpi != self.dpi:
             set_dpi(fig, self.dpi)
-        if not isinstance(fig.canvas, WidgetCanvas):
-            WidgetCanvas(fig)
         t2 = time.perf_counter()
         if self.figure is not None and self.figure is not fig:
             plt.close(self.figure)
@@ -125,13 +123,13 @@ class PlotWidget:
             return
         self._set_output({"image/png": self.png, "text/plain": repr(fig)})
 
-    def _set_output(self, data: dict, md: dict | None = None) -> None:
+    def _set_output(self, data: dict) -> None:
         if _ipython() is None:
             return
         data = {k: base64.b64encode(v).decode("ascii") if isinstance(v, bytes) else v
                 for k, v in data.items()}
         self.output.outputs = ({"output_type": "display_data", "data": data,
-                                "metadata": md or {}},)
+                                "metadata": {}},)
 
     @property
     def title(self) -> str:
