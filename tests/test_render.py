@@ -228,3 +228,17 @@ def test_every_widget_frame_looks_like_a_full_matplotlib_draw(name, build):
     assert ink_mine.sum() == pytest.approx(ink_theirs.sum(), rel=0.1), name
     assert (ink_theirs & ~near(ink_mine)).sum() <= 0.01 * ink_theirs.sum(), name
     assert (ink_mine & ~near(ink_theirs)).sum() <= 0.01 * ink_mine.sum(), name
+
+
+def test_legend_for_keeps_a_legend_with_the_same_labels():
+    fig, ax = plt.subplots()
+    (a,) = ax.plot([0, 1], label="h: swept")
+    (b,) = ax.plot([1, 0], label="h-2: needs sweeping")
+    first = render.legend_for(ax, [a, b], fontsize=8)
+    assert render.legend_for(ax, [a, b], fontsize=8) is first
+    other = render.legend_for(ax, [a], fontsize=8)
+    assert other is not first and ax.get_legend() is other
+    assert [t.get_text() for t in other.get_texts()] == ["h: swept"]
+    on_fig = render.legend_for(fig, [b])
+    assert render.legend_for(fig, [b]) is on_fig and fig.legends == [on_fig]
+    assert render.legend_for(fig, [a, b]) is not on_fig and len(fig.legends) == 1

@@ -18,6 +18,7 @@ from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
 from gomem.events import PATHS
 from gomem.mheap import HEAP_ARENA_BYTES
 from gomem.sizeclasses import CLASS_TO_SIZE, PAGE_SIZE
+from gomem.viz.render import legend_for
 
 PATH_COLORS = {"zerobase": "#bbbbbb", "tiny block": "#8dd3c7", "nextFreeFast": "#4daf4a",
                "nextFreeIndex": "#a6d854", "mcentral.cacheSpan": "#ffd92f",
@@ -141,7 +142,6 @@ class HeapMapPlot:
                      "share of slots in use; striped = a P's page cache", fontsize=8.5,
                      loc="left")
         self.legend_at = (left + width + 0.01, 1 - (1.2 + h_paths) / height)
-        self.legend_key = None
         # slot detail: one image row per span, each stretched over the full width
         self.detail_ax = ax_d = None
         if ndetail:
@@ -212,13 +212,8 @@ class HeapMapPlot:
         handles += [Patch(facecolor="white", edgecolor=P_COLORS[p % len(P_COLORS)],
                           hatch="////", linewidth=2, label=f"P{p}: page cache / span in its mcache")
                     for p in sorted(view.page_caches)]
-        key = [(h.get_label(), h.get_facecolor()) for h in handles]
-        if key != self.legend_key:      # a new legend only when the classes or Ps changed
-            for old in self.fig.legends:
-                old.remove()
-            self.fig.legend(handles=handles, loc="upper left", bbox_to_anchor=self.legend_at,
-                            fontsize=7, frameon=False, ncol=1 if len(handles) <= 22 else 2)
-            self.legend_key = key
+        legend_for(self.fig, handles, loc="upper left", bbox_to_anchor=self.legend_at,
+                   fontsize=7, frameon=False, ncol=1 if len(handles) <= 22 else 2)
         if ndetail:
             chosen = _detail_spans(view, ndetail)
             for im, s in zip(self.detail_imgs, chosen):

@@ -166,6 +166,21 @@ def clear_plotted(*axes) -> None:
             ax.get_legend().remove()
 
 
+def legend_for(parent, handles: list, **kwargs):
+    """``parent.legend(handles=handles, **kwargs)`` on an Axes or a Figure, unless its legend
+    already lists the same labels (plots here give a label one style): a new legend and its
+    first draw cost 10-20 ms, and keeping it can keep the figure's static layer.  Returns
+    the legend shown."""
+    shown = parent.legends if hasattr(parent, "legends") else [parent.get_legend()]   # Figure
+    old = [lg for lg in shown if lg is not None]
+    if len(old) == 1 and [t.get_text() for t in old[0].get_texts()] == \
+            [h.get_label() for h in handles]:
+        return old[0]
+    for lg in old:
+        lg.remove()
+    return parent.legend(handles=handles, **kwargs)
+
+
 def _outermost_animated(artist) -> list:
     """Animated artists under ``artist`` that are not inside another animated artist."""
     if artist.get_animated():

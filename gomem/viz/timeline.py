@@ -8,7 +8,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 
 from gomem.timeline import SWEEP_STATE_NAMES
-from gomem.viz.render import still
+from gomem.viz.render import legend_for, still
 
 STATE_COLORS = {"h-2": "#e6550d", "h-1": "#fdae6b", "h": "#31a354", "h+1": "#9e9ac8",
                 "h+3": "#3182bd"}
@@ -34,7 +34,6 @@ class TimelinePlot:
         self.fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.1, hspace=0.08)
         self.drawn: list = []       # artists of the current timeline
         self.timeline = None
-        self.legend_states = None
 
     def update(self, tl, title: str = ""):
         """Show ``tl``; returns the figure."""
@@ -60,11 +59,8 @@ class TimelinePlot:
             a.relim()
             a.autoscale()
             a.set_ylim(bottom=0)
-        if used != self.legend_states:   # a legend's entries only depend on the states shown
-            if (legend := ax.get_legend()) is not None:
-                legend.remove()
-            ax.legend(loc="upper left", fontsize=8, ncol=2, framealpha=0.9)
-            self.legend_states = used
+        legend_for(ax, ax.get_legend_handles_labels()[0], loc="upper left", fontsize=8, ncol=2,
+                   framealpha=0.9)
         self.timeline = tl
         return self.fig
 

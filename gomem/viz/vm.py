@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
-from gomem.viz.render import animate, still
+from gomem.viz.render import animate, legend_for, still
 
 POLICY_COLORS = {"fifo": "tab:red", "lru": "tab:blue", "clock": "tab:green", "opt": "tab:gray"}
 PROC_COLORS = ("tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")
@@ -128,15 +128,12 @@ def _place(line, x) -> None:
 
 
 def _legend(ax, animated: bool = False, **kwargs) -> None:
-    """Give ``ax`` a legend of its lines that have data, made again only when their labels
-    changed (a label here always comes with the same style); ``animated`` when its best
-    place depends on a mark that moves."""
-    handles = [ln for ln in ax.get_lines() if len(ln.get_xdata())]
-    old = ax.get_legend()
-    if old is None or [t.get_text() for t in old.get_texts()] != [h.get_label() for h in handles]:
-        legend = ax.legend(handles=handles, **kwargs)
-        if animated:
-            animate(legend)
+    """Give ``ax`` a legend of its lines that have data (see
+    :func:`gomem.viz.render.legend_for`); ``animated`` when its best place depends on a mark
+    that moves."""
+    legend = legend_for(ax, [ln for ln in ax.get_lines() if len(ln.get_xdata())], **kwargs)
+    if animated:
+        animate(legend)
 
 
 def plot_address_spaces(kernel, title: str = "Two address spaces, one RAM"):
