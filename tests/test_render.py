@@ -13,6 +13,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg  # noqa
 from matplotlib.font_manager import FontProperties  # noqa: E402
 from matplotlib.patches import Rectangle  # noqa: E402
 from PIL import Image  # noqa: E402
+from hypothesis import given, settings, strategies as st  # noqa: E402
 
 from gomem.viz import render  # noqa: E402
 from gomem.widgets.sizeclasses import waste_widget  # noqa: E402
@@ -89,6 +90,24 @@ def test_png_is_cropped_to_the_content_plus_padding():
     assert abs(img.size[0] - (100 + 2 * pad)) <= 1 and abs(img.size[1] - (50 + 2 * pad)) <= 1
     corner = np.asarray(img)[0, 0]
     assert tuple(corner) == (255, 255, 255)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 40), st.integers(1, 40), st.integers(0, 2**32 - 1))
+def test_encoded_png_decodes_to_the_same_pixels(h, w, seed):
+    rgb = np.random.default_rng(seed).integers(0, 256, size=(h, w, 3), dtype=np.uint8)
+    img = Image.open(io.BytesIO(render.encode_png(rgb)))
+    img.load()                                   # checks the chunks' CRCs and the stream
+    assert img.mode == "RGB" and img.size == (w, h)
+    assert (np.asarray(img) == rgb).all()
+
+
+def test_png_bytes_shows_the_frame_it_drew():
+    fig = plt.figure(figsize=(3, 2), dpi=50)
+    fig.add_artist(Rectangle((0, 0), 1, 1, transform=fig.transFigure, facecolor="#123456"))
+    plt.close(fig)
+    shown = np.asarray(Image.open(io.BytesIO(render.png_bytes(fig))))
+    assert (shown == np.asarray(fig.canvas.buffer_rgba())[..., :3]).all()
 
 
 def test_widget_png_is_its_current_figure_and_renews_after_an_update():

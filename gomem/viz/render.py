@@ -22,15 +22,15 @@ gives, without its second layout pass) and encodes it with fast zlib settings.
 
 from __future__ import annotations
 
-import io
 import math
+import struct
+import zlib
 from typing import NamedTuple
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.colors import to_rgba
 from matplotlib.font_manager import fontManager, get_font
-from PIL import Image
 
 CACHE_LIMIT = 8192       # strings in the cache; cleared when full (lesson figures use < 1000)
 PAD_INCHES = 0.1         # white margin kept around the content, as bbox_inches="tight"
@@ -208,23 +208,37 @@ def still(fig):
 
 def png_bytes(fig, fresh: bool = False) -> bytes:
     """The figure as PNG: a frame on its :class:`WidgetCanvas` (``fresh``: with the static
-    layer redrawn), cropped to what was drawn plus ``PAD_INCHES`` of margin, RGB, zlib
-    level 1."""
+    layer redrawn), cropped to what was drawn plus ``PAD_INCHES`` of margin, RGB."""
     canvas = fig.canvas if isinstance(fig.canvas, WidgetCanvas) else WidgetCanvas(fig)
     canvas.draw_frame(fresh)
     rgba = np.asarray(canvas.buffer_rgba())
     paper = np.round(np.array(to_rgba(fig.get_facecolor())) * 255).astype(np.uint8)
     ink = rgba.view(np.uint32)[..., 0] != paper.view(np.uint32)[0]   # one compare per pixel
-    image = Image.fromarray(rgba)
     rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
     if rows.size:
         pad = round(PAD_INCHES * fig.dpi)
-        image = image.crop((max(cols[0] - pad, 0), max(rows[0] - pad, 0),
-                            min(cols[-1] + pad + 1, rgba.shape[1]),
-                            min(rows[-1] + pad + 1, rgba.shape[0])))
-    out = io.BytesIO()
-    image.convert("RGB").save(out, format="png", compress_level=1)
-    return out.getvalue()
+        rgba = rgba[max(rows[0] - pad, 0):rows[-1] + pad + 1,
+                    max(cols[0] - pad, 0):cols[-1] + pad + 1]
+    return encode_png(rgba[..., :3])
+
+
+def encode_png(rgb: np.ndarray) -> bytes:
+    """An 8-bit RGB image (height x width x 3) as PNG bytes: every row unfiltered (filter
+    type 0) and the whole image deflated at zlib level 1.  Plots are flat colour, so this
+    is about as small as PIL's adaptive per-row filters and 2-3x faster to make."""
+    h, w, _ = rgb.shape
+    scanlines = np.zeros((h, 1 + 3 * w), dtype=np.uint8)   # a 0 filter byte leads each row
+    pixels = scanlines[:, 1:].reshape(h, w, 3)
+    for channel in range(3):          # one strided copy per channel: 10x faster than one
+        pixels[..., channel] = rgb[..., channel]   # copy of 3-byte pixels from RGBA rows
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)   # 8 bits, RGB, deflate, no interlace
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(scanlines.tobytes(), 1)) + chunk(b"IEND", b""))
 
 
 def use_in_notebook(ip=None) -> None:
