@@ -83,20 +83,45 @@ def test_workload_widget():
     assert sum(w.result["path_counts"].values()) == 2000
 
 
+def test_workload_widget_keeps_one_figure_while_the_heap_fits_its_map():
+    """Counts, GOMAXPROCS and small-object mixes change what the figure shows, not its
+    shape: one figure, never fully redrawn after its first frame (the key, the bars and the
+    captions are animated)."""
+    w = workload_widget(seed=1)
+    w.png
+    fig, canvas = w.figure, w.figure.canvas
+    full = canvas.full_draws
+    for name, value in [("count", 2500), ("gomaxprocs", 5), ("mix", "tiny"),
+                        ("mix", "one class (48 B)"), ("gomaxprocs", 1), ("count", 100)]:
+        w.controls[name].value = value
+        w.png
+        assert w.figure is fig, (name, value)
+    assert canvas.full_draws == full
+    detail = [t.get_text() for t in fig.axes[2].texts]
+    assert detail[0].startswith("class 5 (48 B) scan: ") and detail[1:] == \
+        ["(no other class in use)", "", "", "", ""]
+
+
 def test_heap_map_and_path_counts_figures():
     run = run_workload(random.Random(3), 600, "typical", 2)
     view = heap_view(run.heap)
     fig = vh.plot_path_counts(run.path_counts, "paths")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()][0] == "zerobase"
-    assert [p.get_width() for p in ax.patches] == list(run.path_counts.values())
+    counts = list(run.path_counts.values())
+    assert [p.get_width() for p in ax.patches] == [c / sum(counts) for c in counts]
+    assert [t.get_text().split()[0] for t in ax.texts] == [str(c) for c in counts]
     fig = vh.plot_heap_map(view, "map")
     assert fig.get_suptitle() == "map"
     img = fig.axes[0].images[0].get_array()             # the page map
     assert img.shape[1] == 64 * vh.CELL
     assert any(t.get_text().startswith("arena at 0xc000000000") for t in fig.texts)
-    labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
+    labels = [t.get_text() for t in fig.axes[1].texts]
     assert len(labels) == 6 and all("used" in lab for lab in labels)
+    key = [t.get_text() for t in fig.texts if t.get_visible() and t.get_text().startswith(
+        ("class", "P"))]
+    assert key == [vh.class_label(c) for c in sorted({s.spanclass for s in view.spans})] + \
+        ["P0: page cache / span in its mcache", "P1: page cache / span in its mcache"]
     fig = vh.plot_hierarchy(4, "levels")
     assert fig.axes[0].get_title() == "levels"
 

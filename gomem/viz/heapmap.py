@@ -13,12 +13,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap, to_rgb
-from matplotlib.patches import FancyBboxPatch, Patch, Rectangle
+from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.transforms import ScaledTranslation
 
 from gomem.events import PATHS
 from gomem.mheap import HEAP_ARENA_BYTES
 from gomem.sizeclasses import CLASS_TO_SIZE, PAGE_SIZE
-from gomem.viz.render import legend_for
+from gomem.viz.render import animate, still
 
 PATH_COLORS = {"zerobase": "#bbbbbb", "tiny block": "#8dd3c7", "nextFreeFast": "#4daf4a",
                "nextFreeIndex": "#a6d854", "mcentral.cacheSpan": "#ffd92f",
@@ -55,7 +56,7 @@ def plot_path_counts(counts: dict, title: str = ""):
     _PathBars(ax, tuple(p for p in PATHS if p in counts)).update(counts)
     ax.set_title(title, fontsize=10)
     fig.subplots_adjust(left=0.2, right=0.97, top=0.88, bottom=0.15)
-    return fig
+    return still(fig)
 
 
 def pages_per_row(view) -> int:
@@ -82,7 +83,7 @@ def _span_cells(view, s, per: int = PAGES_PER_ROW):
 
 def plot_heap_map(view, title: str = "", detail: int = 6, counts: dict | None = None):
     """A new :class:`HeapMapPlot` figure showing ``view`` (and ``counts`` as bars)."""
-    return HeapMapPlot.for_view(view, detail, counts).update(view, title, counts)
+    return still(HeapMapPlot.for_view(view, detail, counts).update(view, title, counts))
 
 
 class HeapMapPlot:
@@ -97,12 +98,14 @@ class HeapMapPlot:
 
     The layout (figure height, axes, ticks) depends only on :meth:`layout_of`; a widget
     keeps one plot per layout and :meth:`update` swaps the data, which skips building
-    axes and ticks -- most of a new figure's cost.
+    axes and ticks -- most of a new figure's cost.  What an update changes is animated
+    (bars, numbers, images, outlines, captions, and the frames drawn over them), so the
+    rest of the picture -- axes, ticks, legend -- stays in the canvas's static layer.
     """
 
     def __init__(self, rows: int, per: int, ndetail: int, paths: tuple | None):
         self.layout = rows, per, ndetail, paths
-        h_map = 0.42 * rows + 0.6
+        h_map = (0.42 if rows <= 4 else 0.3) * rows + 0.6
         h_det = 0.32 * ndetail + 0.7
         h_paths = 2.9 if paths is not None else 0.0
         self.height = height = 1.0 + h_paths + h_map + h_det + 1.2
@@ -120,11 +123,12 @@ class HeapMapPlot:
                                                linewidth=0.8))
                       for color, edge in (("#f4f4f4", "black"), ("#c6dbef", "black"),
                                           ("#08519c", "none"))]
+        animate(*self.arena)
         for i in range(5):
             fig.text(self._frac(i << 24), y0 - 0.04 / height, f"{16 * i}", ha="center",
                      va="top", fontsize=7)
         self.arena_text = fig.text(left, y0 + sh + 0.05 / height, "", fontsize=8.5,
-                                   va="bottom")
+                                   va="bottom", animated=True)
         # page map: an image, CELL x CELL pixels per page (fast to build and to redraw)
         ax = self.map_ax = fig.add_axes([left, 1 - (1.45 + h_paths + h_map) / height, width,
                                          (h_map - 0.3) / height])
@@ -132,6 +136,8 @@ class HeapMapPlot:
                                  extent=(0, per, rows, 0), aspect="auto",
                                  interpolation="nearest")
         self.edges = ax.add_collection(LineCollection([]))
+        animate(self.map_img, self.edges, *ax.spines.values())
+        self.map_labels: list[str] = []
         ax.set_xlim(0, per)
         ax.set_ylim(rows, 0)
         ax.set_xticks(range(0, per + 1, per // 4))
@@ -141,7 +147,7 @@ class HeapMapPlot:
         ax.set_title(f"pages (8 KiB each, {per} per row): spans coloured by class, filled by "
                      "share of slots in use; striped = a P's page cache", fontsize=8.5,
                      loc="left")
-        self.legend_at = (left + width + 0.01, 1 - (1.2 + h_paths) / height)
+        self.key = _Key(fig, left + width + 0.015, 1 - (1.25 + h_paths) / height)
         # slot detail: one image row per span, each stretched over the full width
         self.detail_ax = ax_d = None
         if ndetail:
@@ -153,24 +159,34 @@ class HeapMapPlot:
                                             interpolation="nearest") for r in range(ndetail)]
             ax_d.set_xlim(0, 1)
             ax_d.set_ylim(ndetail - 0.5, -0.5)
-            ax_d.set_yticks(range(ndetail))
-            ax_d.tick_params(axis="y", labelsize=7)
+            ax_d.set_yticks(range(ndetail), [""] * ndetail)
+            # the rows' captions change with every update: texts where tick labels would be
+            beside_ticks = ax_d.get_yaxis_transform() + ScaledTranslation(-7 / 72, 0,
+                                                                          fig.dpi_scale_trans)
+            self.detail_labels = [ax_d.text(0, r, "", transform=beside_ticks, ha="right",
+                                            va="center", fontsize=7) for r in range(ndetail)]
+            animate(*self.detail_imgs, *self.detail_labels, *ax_d.spines.values())
             ax_d.set_xticks([0, 1])
             ax_d.set_xticklabels(["slot 0", "last slot"], fontsize=7)
             ax_d.set_xlabel("slots of the span, left to right (blue = holds an object)",
                             fontsize=8)
             ax_d.set_title("objects: the slots of the emptiest span of each class",
                            fontsize=8.5, loc="left")
-        self.suptitle = fig.suptitle("", fontsize=10, y=1 - 0.12 / height)
+        self.suptitle = fig.suptitle("", fontsize=10, y=1 - 0.12 / height, animated=True)
 
     @staticmethod
-    def layout_of(view, detail: int = 6, counts: dict | None = None) -> tuple:
-        """What fixes the figure's shape: page-map rows (rounded up to a ``ROW_STEPS`` value,
-        so a growing heap keeps its figure for a while), pages per row, detail rows, bars."""
+    def layout_of(view, detail: int = 6, counts: dict | None = None,
+                  min_rows: int = 1) -> tuple:
+        """What fixes the figure's shape: page-map rows (at least ``min_rows``, rounded up to
+        a ``ROW_STEPS`` value, so a growing heap keeps its figure for a while), pages per
+        row, detail rows (``detail``, or the classes in use if fewer and ``min_rows`` is 1),
+        bars.  A widget passes ``min_rows`` so that its map keeps one scale and one figure
+        while the heap grows and shrinks."""
         per = pages_per_row(view)
-        rows = max(1, -(-view.pages_spanned // per))
+        rows = max(min_rows, -(-view.pages_spanned // per))
         rows = min([r for r in ROW_STEPS if r >= rows], default=rows)
-        return (rows, per, len(_detail_spans(view, detail)),
+        ndetail = detail if min_rows > 1 else len(_detail_spans(view, detail))
+        return (rows, per, ndetail,
                 None if counts is None else tuple(p for p in PATHS if p in counts))
 
     @classmethod
@@ -205,27 +221,75 @@ class HeapMapPlot:
         self.edges.set_segments(segs)
         self.edges.set_color(colors)
         self.edges.set_linewidth(widths)
-        self.map_ax.set_yticklabels([f"{view.first_page + r * per * PAGE_SIZE:#x}"
-                                     for r in range(rows)])
-        handles = [Patch(facecolor=class_color(c, classes), label=class_label(c))
-                   for c in classes]
-        handles += [Patch(facecolor="white", edgecolor=P_COLORS[p % len(P_COLORS)],
-                          hatch="////", linewidth=2, label=f"P{p}: page cache / span in its mcache")
-                    for p in sorted(view.page_caches)]
-        legend_for(self.fig, handles, loc="upper left", bbox_to_anchor=self.legend_at,
-                   fontsize=7, frameon=False, ncol=1 if len(handles) <= 22 else 2)
+        labels = [f"{view.first_page + r * per * PAGE_SIZE:#x}" for r in range(rows)]
+        if labels != self.map_labels:   # new tick labels would redraw the whole figure
+            self.map_ax.set_yticklabels(labels)
+            self.map_labels = labels
+        self.key.update([(class_label(c), {"facecolor": class_color(c, classes)})
+                         for c in classes]
+                        + [(f"P{p}: page cache / span in its mcache",
+                            {"facecolor": "white", "edgecolor": P_COLORS[p % len(P_COLORS)],
+                             "hatch": "////", "linewidth": 2})
+                           for p in sorted(view.page_caches)])
         if ndetail:
             chosen = _detail_spans(view, ndetail)
-            for im, s in zip(self.detail_imgs, chosen):
-                im.set_data(np.array(s.in_use, dtype=int)[None, :])
-            self.detail_ax.set_yticklabels([f"{class_label(s.spanclass)}: {s.used}/{s.nelems} "
-                                            "used" for s in chosen])
+            for r, (im, label) in enumerate(zip(self.detail_imgs, self.detail_labels)):
+                im.set_visible(r < len(chosen))
+                if r < len(chosen):
+                    s = chosen[r]
+                    im.set_data(np.array(s.in_use, dtype=int)[None, :])
+                    label.set_text(f"{class_label(s.spanclass)}: {s.used}/{s.nelems} used")
+                else:
+                    label.set_text("(no other class in use)" if r == len(chosen) else "")
         self.suptitle.set_text(title)
         return self.fig
 
 
+class _Key:
+    """A legend -- a colour swatch and a label per entry, in columns from ``(x, top)`` in
+    figure coordinates -- made of animated artists that an update restyles, shows or hides.
+    A matplotlib ``Legend`` would be remade (and the whole figure redrawn) whenever the
+    classes or Ps in use change; this one leaves the static layer alone."""
+
+    ROW, SWATCH, COLUMN = 0.145, (0.2, 0.07), 2.3   # inches
+    SLOTS = 24   # made up front: 12 classes and 8 Ps is the most the lesson's workloads use
+
+    def __init__(self, fig, x: float, top: float):
+        self.fig, self.x, self.top = fig, x, top
+        self.slots = [self._slot(i) for i in range(self.SLOTS)]   # (swatch, label)
+
+    def _slot(self, i: int):
+        """The i-th swatch and label, made on first use (which redraws the figure once)."""
+        fig = self.fig
+        w, h = fig.get_size_inches()
+        per_column = max(1, int((self.top * h - 0.3) / self.ROW))
+        col, row = divmod(i, per_column)
+        x = self.x + col * self.COLUMN / w
+        y = self.top - (row + 0.5) * self.ROW / h
+        swatch = fig.add_artist(Rectangle((x, y - self.SWATCH[1] / 2 / h), self.SWATCH[0] / w,
+                                          self.SWATCH[1] / h, transform=fig.transFigure,
+                                          linewidth=0))
+        label = fig.text(x + (self.SWATCH[0] + 0.08) / w, y, "", fontsize=7, va="center")
+        animate(swatch, label)
+        return swatch, label
+
+    def update(self, entries: list) -> None:
+        """``entries``: (label, Rectangle properties) in order."""
+        while len(self.slots) < len(entries):
+            self.slots.append(self._slot(len(self.slots)))
+        for i, (swatch, label) in enumerate(self.slots):
+            shown = i < len(entries)
+            swatch.set_visible(shown)
+            label.set_visible(shown)
+            if shown:
+                text, style = entries[i]
+                swatch.set(**{"edgecolor": "none", "hatch": None, "linewidth": 0, **style})
+                label.set_text(text)
+
+
 class _PathBars:
-    """Horizontal bars: allocations per path, cheapest path on top, count at each bar."""
+    """Horizontal bars: the share of allocations per path, cheapest path on top, the count
+    at each bar.  The axis is a share (0-100 %), so it stays put while counts change."""
 
     def __init__(self, ax, paths: tuple):
         self.ax, self.paths = ax, paths
@@ -235,17 +299,20 @@ class _PathBars:
         ax.set_yticks(y)
         ax.set_yticklabels(paths, fontsize=8.5)
         self.labels = [ax.text(0, yy, "", va="center", fontsize=8) for yy in y]
-        ax.set_xlabel("allocations (deepest step each one reached)", fontsize=8.5)
+        ax.set_xlim(0, 1.45)              # room for the count and note of a 100 % bar
+        ax.set_xticks(np.linspace(0, 1, 5), [f"{p}%" for p in range(0, 101, 25)])
+        ax.set_xlabel("share of the allocations (deepest step each one reached)",
+                      fontsize=8.5)
         ax.tick_params(axis="x", labelsize=8)
+        animate(*self.bars, *self.labels, *ax.spines.values())
 
     def update(self, counts: dict) -> None:
         vals = [counts[p] for p in self.paths]
-        top = max(vals) if vals and max(vals) else 1
+        total = sum(vals) or 1
         for bar, label, v, p in zip(self.bars, self.labels, vals, self.paths):
-            bar.set_width(v)
-            label.set_x(v + top * 0.01)
+            bar.set_width(v / total)
+            label.set_x(v / total + 0.012)
             label.set_text(f"{v}   ({PATH_NOTES[p]})")
-        self.ax.set_xlim(0, top * 1.3)
 
 
 CELL = 8   # pixels per page cell side in the page-map image
