@@ -17,6 +17,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+import numpy as np
+
 from gomem.events import PATHS, classify
 from gomem.heap import Heap
 from gomem.mheap import HEAP_ARENA_BYTES
@@ -247,9 +249,13 @@ class SpanSteps:
 
 
 def _span_step(s: MSpan, step: int, slot, path: str) -> SpanStep:
-    bits = tuple(bool(s.alloc_bits[i >> 3] >> (i & 7) & 1) for i in range(s.nelems))
-    in_use = tuple(i < s.freeindex or bits[i] for i in range(s.nelems))
-    return SpanStep(step, slot, path, s.freeindex, s.alloc_cache, bits, in_use, s.alloc_count)
+    """A snapshot of ``s``; bit i of ``allocBits`` is bit ``i & 7`` of byte ``i >> 3``."""
+    bits = np.unpackbits(np.frombuffer(bytes(s.alloc_bits), dtype=np.uint8),
+                         bitorder="little")[:s.nelems].astype(bool)
+    in_use = bits.copy()
+    in_use[:s.freeindex] = True          # isFree is false below freeindex
+    return SpanStep(step, slot, path, s.freeindex, s.alloc_cache, tuple(bits.tolist()),
+                    tuple(in_use.tolist()), s.alloc_count)
 
 
 def step_span(rng: random.Random, size: int = 48, survival: float = 0.4, steps: int = 0,

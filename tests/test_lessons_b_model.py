@@ -3,11 +3,13 @@
 import random
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from gomem import Heap, span_nelems
 from gomem.events import PATHS
 from gomem.sizeclasses import CLASSES
-from gomem.timeline import SWEEP_STATES, gc_cycles, sweep_census, sweep_state
+from gomem.timeline import (CYCLE_SIZES, SWEEP_STATES, Sample, Timeline, gc_cycles, sweep_census,
+                            sweep_state)
 from gomem.workload import (SIZE_MIXES, IncrementalWorkload, arena_fraction, heap_view, path_of, random_sizes,
                             run_workload, span_layout, span_summary, step_span)
 
@@ -86,6 +88,9 @@ def test_step_span_fast_path_bails_at_64_slot_boundaries():
     assert last.alloc_count == run.nelems and all(last.in_use)
     # allocation never writes allocBits: they stay what the sweeper left
     assert all(st.alloc_bits == run.steps[0].alloc_bits for st in run.steps)
+    assert sum(run.steps[0].alloc_bits) == run.survivors
+    for st in run.steps:        # in use = below freeindex, or marked by the last GC
+        assert st.in_use == tuple(i < st.freeindex or b for i, b in enumerate(st.alloc_bits))
     assert paths
 
 
@@ -120,6 +125,25 @@ def test_sweep_state_names():
     assert set(spans) == set(SWEEP_STATES)
 
 
+def test_sweep_census_counts_each_span_by_its_state():
+    h = Heap(gomaxprocs=2)
+    rng = random.Random(3)
+    addrs = [h.malloc(rng.choice((16, 64, 700, 5000, 40000)), p=i % 2) for i in range(400)]
+    h.gc(addrs[::3], sweep="lazy")
+    for _ in range(50):
+        h.malloc(64)
+    h.sweep_one()
+    spans, nbytes = sweep_census(h)
+    sg = h.mheap.sweepgen
+    for state in SWEEP_STATES:
+        mine = [s for s in h.spans() if sweep_state(s, sg) == state]
+        assert spans[state] == len(mine) and nbytes[state] == sum(s.npages * 8192 for s in mine)
+    assert spans["h-2"] and spans["h"] and spans["h+3"]
+    h.spans()[0].sweepgen = sg + 7
+    with pytest.raises(ValueError):
+        sweep_census(h)
+
+
 def test_gc_cycles_full_vs_lazy():
     full = gc_cycles(random.Random(1), 4, 300, 0.3, "full")
     lazy = gc_cycles(random.Random(1), 4, 300, 0.3, "lazy")
@@ -143,6 +167,53 @@ def test_gc_cycles_background_sweeper_sweeps():
     assert bg.samples[mid].spans["h-2"] < lazy.samples[mid].spans["h-2"]
     with pytest.raises(ValueError):
         gc_cycles(random.Random(1), sweep="eager")
+
+
+def _gc_cycles_with_heap_gc(rng, cycles, objects_per_cycle, survival, sweep, bg_sweep,
+                            samples_per_cycle, gomaxprocs) -> Timeline:
+    """gc_cycles written with the public Heap API only: addresses held, ``h.gc(live)`` (which
+    validates each one), states counted span by span -- the oracle for its faster loop."""
+    h = Heap(gomaxprocs=gomaxprocs)
+    tl = Timeline(cycles, objects_per_cycle, survival, sweep, bg_sweep)
+    live, allocs = [], 0
+    every = max(1, objects_per_cycle // samples_per_cycle)
+
+    def sample(cycle):
+        spans = {state: [s for s in h.spans() if sweep_state(s, h.mheap.sweepgen) == state]
+                 for state in SWEEP_STATES}
+        tl.samples.append(Sample(allocs, cycle, h.stats.heap_in_use,
+                                 sum(h.find_object(a).elemsize for a in live),
+                                 {state: len(v) for state, v in spans.items()},
+                                 {state: sum(s.npages * 8192 for s in v) for state, v in spans.items()}))
+
+    sample(0)
+    for cycle in range(1, cycles + 1):
+        for i, size in enumerate(rng.choices(CYCLE_SIZES, k=objects_per_cycle)):
+            live.append(h.malloc(size, p=allocs % gomaxprocs))
+            allocs += 1
+            if (i + 1) % every == 0:
+                for _ in range(bg_sweep if sweep == "lazy" else 0):
+                    if not h.sweep_one():
+                        break
+                sample(cycle)
+        live = [a for a in live if rng.random() < survival]
+        before = len(h.spans())
+        h.gc(live, sweep=sweep)
+        tl.gc_at.append(allocs)
+        tl.freed_spans.append(before - len(h.spans()))
+        sample(cycle)
+    return tl
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**16), cycles=st.integers(1, 4), objects=st.integers(1, 250),
+       survival=st.sampled_from([0.0, 0.3, 0.65, 0.9, 1.0]), sweep=st.sampled_from(["full", "lazy"]),
+       bg_sweep=st.integers(0, 4), samples=st.integers(1, 12), gomaxprocs=st.integers(1, 3))
+def test_gc_cycles_equals_the_program_written_with_heap_gc(seed, cycles, objects, survival, sweep,
+                                                           bg_sweep, samples, gomaxprocs):
+    args = (cycles, objects, survival, sweep, bg_sweep, samples, gomaxprocs)
+    assert gc_cycles(random.Random(seed), *args) == \
+        _gc_cycles_with_heap_gc(random.Random(seed), *args)
 
 
 def test_incremental_workload_equals_a_fresh_run():

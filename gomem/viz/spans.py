@@ -59,9 +59,10 @@ class SpanBitsPlot:
     and legend.
     """
 
-    def __init__(self, nelems: int):
-        self.nelems = nelems
-        self.words = words = (nelems + 63) // 64
+    def __init__(self, words: int):
+        """``words``: the span's 64-slot words, ``ceil(nelems / 64)`` -- the figure's shape
+        (spans with as many words, such as 62 and 15 slots, share one plot)."""
+        self.words = words
         # layout in inches so that any number of words keeps the same spacing
         grid_h = 0.31 * 2 * words
         height = 0.8 + grid_h + 0.6 + 0.35 + 0.3 + 0.5
@@ -115,8 +116,9 @@ class SpanBitsPlot:
             artist.set_animated(True)
 
     def update(self, run, k: int, title: str = ""):
-        """Show ``run.steps[k]``; returns the figure."""
-        step, nelems, words = run.steps[k], self.nelems, self.words
+        """Show ``run.steps[k]`` (``run`` must have this plot's number of words); returns
+        the figure."""
+        step, nelems, words = run.steps[k], run.nelems, self.words
         cat = slot_categories(step, nelems)
         bits = np.full(words * 64, NOSLOT, dtype=int)
         bits[:nelems] = np.where(np.array(step.alloc_bits, dtype=bool), SURVIVOR, FREE)
@@ -154,7 +156,7 @@ class SpanBitsPlot:
 
 def plot_span_bits(run, k: int, title: str = ""):
     """A new :class:`SpanBitsPlot` figure showing ``run.steps[k]``."""
-    return still(SpanBitsPlot(run.nelems).update(run, k, title))
+    return still(SpanBitsPlot((run.nelems + 63) // 64).update(run, k, title))
 
 
 def plot_span_layout(layouts, title: str = ""):

@@ -7,6 +7,7 @@ states the current parameters and seed.
 
 from __future__ import annotations
 
+import functools
 import random
 
 import ipywidgets as widgets
@@ -25,15 +26,15 @@ def span_step_widget(seed: int = 0, size: int = 48, survival: float = 0.4) -> Pl
     Controls: object size, survival fraction, pointer-free or not, and the step (how
     many allocations since the GC).  The "step +1" button moves the step slider.
     """
-    cache: dict = {}   # (size, survival, noscan) -> SpanSteps stepped to the end
-    plots: dict = {}   # nelems -> SpanBitsPlot, reused: a step only swaps image data
+    plots: dict = {}   # 64-slot words -> SpanBitsPlot, reused: a step only swaps image data
+
+    @functools.lru_cache(maxsize=32)
+    def run_of(size, survival, noscan):
+        """The span stepped to the end (a step only picks one of its snapshots)."""
+        return step_span(random.Random(seed), size, survival, 10**6, noscan=noscan)
 
     def compute(size, survival, noscan, step):
-        key = (size, round(survival, 4), noscan)
-        if key not in cache:
-            cache.clear()
-            cache[key] = step_span(random.Random(seed), size, survival, 10**6, noscan=noscan)
-        run = cache[key]
+        run = run_of(size, round(survival, 4), noscan)
         k = min(step, len(run.steps) - 1)
         controls["step"].max = len(run.steps) - 1   # may clamp the value: one nested update
         return {"run": run, "k": k, "step": run.steps[k], "size": size, "survival": survival,
@@ -46,9 +47,10 @@ def span_step_widget(seed: int = 0, size: int = 48, survival: float = 0.4) -> Pl
         title = (f"{r['size']} B {'noscan' if r['noscan'] else 'scan'}, survival "
                  f"{r['survival']:.2f} (seed {seed}): {run.survivors} of {run.nelems} survived; "
                  f"{what}")
-        if run.nelems not in plots:
-            plots[run.nelems] = viz.SpanBitsPlot(run.nelems)
-        return plots[run.nelems].update(run, r["k"], title)
+        words = (run.nelems + 63) // 64
+        if words not in plots:
+            plots[words] = viz.SpanBitsPlot(words)
+        return plots[words].update(run, r["k"], title)
 
     controls = {
         "size": widgets.Dropdown(options=list(SPAN_SIZES.items()), value=size,
