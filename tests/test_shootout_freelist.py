@@ -1,11 +1,14 @@
 """Lesson 09: the CS:APP-style free-list allocator (boundary tags, split, coalesce)."""
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gomem.errors import BadPointerError, ConfigError, HeapCorruptionError
-from gomem.shootout.freelist import (CHUNKSIZE, MIN_BLOCK, FreeListAllocator, adjusted_size)
+from gomem.errors import BadPointerError, ConfigError, GoMemError, HeapCorruptionError
+from gomem.shootout.freelist import (CHUNKSIZE, MIN_BLOCK, FastFreeListAllocator,
+                                     FreeListAllocator, adjusted_size)
 
 
 def layout(a):
@@ -143,3 +146,46 @@ def test_random_ops_keep_every_invariant(policy, ops):
             assert s - 8 >= live[bp] and bp + s - 8 <= nxt - 4
         assert a.alloc_bytes + a.free_bytes + 16 == a.heap_size
         assert all(s >= MIN_BLOCK for _, s, _ in a.blocks())
+
+
+def state(a):
+    """Everything a free-list allocator holds."""
+    return (a.mem, a.brk, a.free_addrs, a.free_sizes, a.free_bytes, a.alloc_bytes, a.extends,
+            a.searches, a.examined)
+
+
+@pytest.mark.parametrize("policy", ["first-fit", "best-fit"])
+@settings(max_examples=150, deadline=None)
+@given(ops=OPS, chunk=st.sampled_from([24, 256, CHUNKSIZE]))
+def test_fast_allocator_leaves_the_same_heap_after_every_call(policy, ops, chunk):
+    slow, fast = FreeListAllocator(policy, chunksize=chunk), FastFreeListAllocator(policy, chunksize=chunk)
+    live = []
+    for kind, pick, size in ops:
+        if kind == "a" or not live:
+            bp = slow.malloc(size)
+            assert fast.malloc(size) == bp
+            live.append(bp)
+        else:
+            bp = live.pop(pick % len(live))
+            if kind == "f":
+                slow.free(bp)
+                fast.free(bp)
+            else:
+                new = slow.realloc(bp, size)
+                assert fast.realloc(bp, size) == new
+                live.append(new)
+        assert state(fast) == state(slow)
+    fast.check()
+
+
+def test_fast_allocator_refuses_what_the_readable_one_refuses():
+    fast = FastFreeListAllocator()
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(GoMemError) as slow_err:
+            FreeListAllocator().malloc(bad)
+        with pytest.raises(type(slow_err.value), match=re.escape(str(slow_err.value))):
+            fast.malloc(bad)
+    p = fast.malloc(8)
+    fast.free(p)
+    with pytest.raises(BadPointerError):
+        fast.free(p)

@@ -217,3 +217,19 @@ def test_text_progress_bar():
     for d in range(0, 101, 5):
         bar(d, 100)
     assert s.getvalue().endswith("[##########] 100%\n") and s.getvalue().count("\r") == 21
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_replays_on_the_fast_free_list_equal_replays_on_the_readable_one(shape, monkeypatch):
+    import importlib
+
+    from gomem.shootout.freelist import FreeListAllocator
+
+    rp = importlib.import_module("gomem.shootout.replay")   # the package exports a function
+
+    traces = [generate(shape, n, seed) for seed in range(6) for n in (300, 1500)]
+    fast = [replay(t, p) for t in traces for p in ("first-fit", "best-fit")]
+    monkeypatch.setattr(rp, "FastFreeListAllocator", FreeListAllocator)
+    readable = [replay(t, p) for t in traces for p in ("first-fit", "best-fit")]
+    for a, b in zip(fast, readable):
+        assert a._replace(seconds=0) == b._replace(seconds=0)

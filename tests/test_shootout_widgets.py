@@ -50,18 +50,22 @@ def test_widget_caches_replays_and_figures():
 def test_widget_updates_one_figure_in_place():
     w = shootout_widget(seed=2)
     fig = w.figure
-    assert fig.axes[0].get_animated() and fig.axes[1].get_animated()
+    top, bot = fig.axes
+    assert not top.get_animated() and all(ln.get_animated() for ln in top.get_lines())
+    assert all(p.get_animated() for p in bot.patches) and fig._suptitle.get_animated()
     w.png
-    draws = fig.canvas.full_draws
-    for name, value in (("gogc", 200), ("policies", "Go only"), ("seed", 3),
-                        ("policies", "first-fit only"), ("ops", 1000)):
+    for name, value in (("gogc", 200), ("seed", 3), ("gogc", 400), ("policies", "Go only"),
+                        ("seed", 4), ("policies", "first-fit only"), ("ops", 1000)):
+        view = (top.get_xlim(), top.get_ylim(), bot.get_xlim(), top.get_lines())
+        draws = fig.canvas.full_draws
         w.controls[name].value = value
         w.png
         assert w.figure is fig and w.title.startswith(f"trace 'small' (seed {w.params()['seed']})")
-    # trace 'small' leaves no idle pages: the colour key stayed, and each frame redrew only
-    # the animated panels and title over it -- the same picture as a full redraw
-    assert fig.canvas.full_draws == draws
-    assert w.png == png_bytes(fig, fresh=True)
+        # the limits sit on a ladder of round values: while they, the lines and the colour
+        # key stay, a frame redraws only the animated data and title over the saved axes
+        same = view == (top.get_xlim(), top.get_ylim(), bot.get_xlim(), top.get_lines())
+        assert fig.canvas.full_draws - draws == (0 if same else 1), (name, value)
+        assert w.png == png_bytes(fig, fresh=True)     # the same picture as a full redraw
     w.controls["policies"].value = "Go vs first-fit vs best-fit"
     w.controls["gogc"].value = 100
     w.controls["shape"].value = "server"                      # Go keeps idle pages
@@ -69,6 +73,11 @@ def test_widget_updates_one_figure_in_place():
     assert key[-1] == "idle pages (Go; not in heap_inuse)" and len(fig.legends) == 1
     assert [ln.get_label() for ln in fig.axes[0].get_lines()][1] == "Go GOGC=100: heap + idle pages"
     assert w.png == png_bytes(fig, fresh=True)
+
+
+def test_nice_limits_are_round_and_just_above():
+    assert [viz.nice_limit(x) for x in (0.9, 1, 1.01, 2.6, 47, 81, 7001)] == \
+        [1, 1, 1.2, 3, 50, 100, 8000]
 
 
 def test_widget_progress_bar_moves_during_a_replay():

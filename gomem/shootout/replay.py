@@ -44,7 +44,7 @@ import time
 from typing import Callable, NamedTuple
 
 from gomem.errors import ConfigError
-from gomem.shootout.freelist import FreeListAllocator
+from gomem.shootout.freelist import FastFreeListAllocator
 from gomem.shootout.goreplay import GoAllocator
 from gomem.shootout.trace import Trace
 
@@ -55,12 +55,14 @@ Progress = Callable[[int, int], None]
 
 
 class FreeListReplayer:
-    """A trace's ids on a :class:`FreeListAllocator` (``mm_malloc``/``mm_free``/``mm_realloc``)."""
+    """A trace's ids on a free-list allocator (``mm_malloc``/``mm_free``/``mm_realloc``):
+    :class:`FastFreeListAllocator`, which leaves the same heap as the readable
+    :class:`FreeListAllocator` after every call."""
 
     gcs = 0
 
     def __init__(self, policy: str = "first-fit", **options):
-        self.a = FreeListAllocator(policy, **options)
+        self.a = FastFreeListAllocator(policy, **options)
         self.bp: dict[int, int] = {}
         self.name = policy
 

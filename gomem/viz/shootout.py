@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.patches import Patch
 
-from gomem.shootout.replay import PARTS
-from gomem.viz.render import clear_plotted, still
+from gomem.shootout.replay import PARTS, POLICIES
+from gomem.viz.render import animate, clear_plotted, still
 
 POLICY_COLOURS = {"go": "#00a3cc", "first-fit": "#e07b22", "best-fit": "#5a9e3c"}
 PART_COLOURS = {"payload": "#34607f", "internal": "#f2b447", "garbage": "#c8414b",
@@ -33,17 +33,43 @@ def _has_idle(results) -> bool:
     return any(r.at_peak.get("idle") for r in results)
 
 
+NICE = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
+
+
+def nice_limit(x: float) -> float:
+    """The smallest 1-1.2-1.5-2-2.5-3-4-5-6-8 x 10^k at or above ``x`` (> 0): axis limits
+    on this ladder stay put while the data moves a little, and keep their ticks."""
+    scale = 10.0 ** np.floor(np.log10(x))
+    return next(float(m * scale) for m in NICE if m * scale >= x * (1 - 1e-9))
+
+
+def _set_lim(axis, top: float) -> None:
+    """``axis`` shows 0..``top``; left alone (so its ticks stay drawn) if it already does."""
+    if tuple(axis.get_view_interval()) != (0, top):
+        getattr(axis.axes, f"set_{axis.axis_name}lim")(0, top)
+
+
+def _set_label(axis, text: str) -> None:
+    """``axis``'s label, set only if it changes (setting it makes the figure redraw)."""
+    if axis.label.get_text() != text:
+        axis.set_label_text(text)
+
+
 class _Timeline:
     """Heap size of each allocator and the live payload, operation by operation, on ``ax``.
 
     Lines, peak dots and legend are made for the allocators shown (remade when they
-    change); :meth:`update` sets their data, the legend's labels and the limits."""
+    change); :meth:`update` sets their data, the legend's labels and the limits (0 to the
+    trace's length; 0 to a :func:`nice_limit` above the highest curve, with head room for
+    the legend).  Lines, dots, legend and the frame over them are animated: moving them
+    leaves the axes, ticks and labels drawn."""
 
     def __init__(self, ax):
         self.ax = ax
         self.curves = None     # per allocator: (policy, has a dotted heap + idle pages line)
         self.lines = []        # per allocator: (heap, heap + idle or None, peak dot)
         ax.set_xlabel("operations replayed (dots: where each heap first peaked)")
+        animate(*ax.spines.values())     # drawn over the curves that run along them
 
     def _make_lines(self, curves: tuple) -> None:
         """Replace all lines and the legend by those for ``curves``."""
@@ -62,6 +88,7 @@ class _Timeline:
         self.labelled = [line for heap, foot, _ in self.lines for line in (heap, foot) if line]
         self.labelled.append(self.payload)      # the legend's entries, in order
         self.curves = curves
+        animate(*ax.lines, self.legend)
 
     def update(self, results, unit: int, uname: str) -> None:
         """Show ``results`` (one per allocator) in bytes / ``unit`` (named ``uname``)."""
@@ -82,37 +109,35 @@ class _Timeline:
         self.payload.set_label(f"live payload (peak {first.peak_payload / unit:.0f} {uname})")
         for line, text in zip(self.labelled, self.legend.get_texts()):
             text.set_text(line.get_label())
-        ax.set_xlim(0, first.ops)
+        _set_lim(ax.xaxis, first.ops)
         top = max(max(s.footprint for s in r.samples) for r in results) / unit
-        ax.set_ylim(0, top * 1.5)      # head room for the legend above the curves
-        ax.set_ylabel(f"bytes ({uname})")
+        _set_lim(ax.yaxis, nice_limit(top * 1.5))      # head room for the legend
+        _set_label(ax.yaxis, f"bytes ({uname})")
 
 
 class _Breakdown:
     """One stacked bar per allocator on ``ax``: its heap at the peak split into payload and
     waste, then Go's idle pages hatched, utilisation written after it.
 
-    Bars are made per row (remade when the number of rows changes), parts of zero length
-    hidden; :meth:`update` sets them, the row names and the limits."""
+    ``rows`` rows are made once (one per allocator the widget can show), their names
+    written left of the axes like tick labels; rows past the results shown stay empty, parts
+    of zero length are hidden.  :meth:`update` sets bars, names and the x limit (0 to a
+    :func:`nice_limit`).  Bars, names, texts and the frame are animated."""
 
-    def __init__(self, ax):
+    def __init__(self, ax, rows: int):
         self.ax = ax
-        self.bars, self.utils = [], []    # BarContainers: one per part, then idle; texts per row
-        ax.invert_yaxis()
-        ax.yaxis.set_label_coords(0, 0.5)   # no y label: skip placing it beside the ticks
-
-    def _make_rows(self, n: int) -> None:
-        """Replace the bars and texts by ``n`` rows' worth; the y view follows."""
-        ax = self.ax
-        for artist in (*self.bars, *self.utils):
-            artist.remove()
-        ys = np.arange(n)
-        self.bars = [ax.barh(ys, np.zeros(n), color=PART_COLOURS[p], edgecolor="white", lw=0.5)
-                     for p in PARTS]
-        self.bars.append(ax.barh(ys, np.zeros(n), color="white", edgecolor="0.6", hatch="///",
-                                 lw=0.5))
+        ys = np.arange(rows)
+        # BarContainers: one per part, then idle; texts per row
+        self.bars = [ax.barh(ys, np.zeros(rows), color=PART_COLOURS[p], edgecolor="white",
+                             lw=0.5) for p in PARTS]
+        self.bars.append(ax.barh(ys, np.zeros(rows), color="white", edgecolor="0.6",
+                                 hatch="///", lw=0.5))
         self.utils = [ax.text(0, y, "", va="center", fontsize=8) for y in ys]
-        ax.relim()
+        self.names = [ax.text(-0.01, y, "", va="center", ha="right", fontsize=9,
+                              transform=ax.get_yaxis_transform()) for y in ys]
+        ax.set_ylim(rows - 0.5, -0.5)       # first row on top
+        ax.set_yticks([])
+        animate(*ax.patches, *ax.texts, *ax.spines.values())
 
     @staticmethod
     def add_legend(parent, idle: bool, **kw):
@@ -128,19 +153,18 @@ class _Breakdown:
     def update(self, results, unit: int, uname: str) -> None:
         """Show ``results``, one per row, in bytes / ``unit`` (named ``uname``)."""
         ax = self.ax
-        if len(results) != len(self.utils):
-            self._make_rows(len(results))
-        for y, r in enumerate(results):
+        for y, name in enumerate(self.names):
+            r = results[y] if y < len(results) else None
             left = 0.0
             for part, bars in zip(PARTS, self.bars):
-                left += _set_bar(bars[y], left, r.at_peak[part] / unit)
-            idle = _set_bar(self.bars[-1][y], left, r.at_peak.get("idle", 0) / unit)
+                left += _set_bar(bars[y], left, r.at_peak[part] / unit if r else 0)
+            idle = _set_bar(self.bars[-1][y], left, r.at_peak.get("idle", 0) / unit if r else 0)
             self.utils[y].set_x(left + idle)
-            self.utils[y].set_text(f"  util {100 * r.utilisation:.0f}%")
-        ax.set_yticks(range(len(results)), [r.label for r in results], fontsize=9)
-        ax.set_xlabel(f"the heap at its peak ({uname}), split by what its bytes hold")
+            self.utils[y].set_text(f"  util {100 * r.utilisation:.0f}%" if r else "")
+            name.set_text(r.label if r else "")
+        _set_label(ax.xaxis, f"the heap at its peak ({uname}), split by what its bytes hold")
         right = max(r.peak_heap + r.at_peak.get("idle", 0) for r in results) / unit
-        ax.set_xlim(0, right * 1.18)
+        _set_lim(ax.xaxis, nice_limit(right * 1.18))
 
 
 def _set_bar(bar, left: float, width: float) -> float:
@@ -158,47 +182,48 @@ def plot_timeline(results, title: str = ""):
     _Timeline(ax).update(results, unit, uname)
     ax.set_title(title, fontsize=10)
     fig.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.13)
-    return fig
+    return still(fig)
 
 
 def plot_breakdown(results, title: str = ""):
     """One stacked bar per allocator: its heap at the peak, split into payload and waste."""
     unit, uname = _unit(max(r.peak_footprint for r in results))
     fig, ax = plt.subplots(figsize=(10, 2.4 + 0.6 * len(results)))
-    _Breakdown(ax).update(results, unit, uname)
+    _Breakdown(ax, len(results)).update(results, unit, uname)
     _Breakdown.add_legend(ax, _has_idle(results))
     ax.set_title(title, fontsize=10)
     fig.subplots_adjust(left=0.14, right=0.98, top=0.88, bottom=0.42)
-    return fig
+    return still(fig)
 
 
 def plot_replay(results, title: str = ""):
     """A new :class:`ReplayPlot` figure showing ``results``."""
-    return still(ReplayPlot().update(results, title))
+    return still(ReplayPlot(len(results)).update(results, title))
 
 
 class ReplayPlot:
     """The widget's picture, built once and updated in place for each replay: heap over time
     on top, the peak's breakdown below (its colour key under it), the title above.
 
-    :meth:`update` sets lines and bars (remade when the allocators change), labels, limits
-    and title (the colour key is remade when idle pages appear or go), which skips building
-    axes and ticks -- most of a new figure's cost.  Both panels and the title are animated
-    (everything in them changes with the data), so a frame restores the saved colour key
-    and redraws just those (see :class:`gomem.viz.render.WidgetCanvas`).
+    :meth:`update` sets lines and bars (lines remade when the allocators change), labels,
+    limits and title (the colour key is remade when idle pages appear or go), which skips
+    building axes and ticks -- most of a new figure's cost.  The data, the frames around it
+    and the title are animated, the axes with their ticks and labels are not: a frame whose
+    limits, labels, lines and key stayed restores those and redraws just the data (see
+    :class:`gomem.viz.render.WidgetCanvas`); limits on a :func:`nice_limit` ladder stay
+    put while a new seed or GOGC moves the curves a little.  ``rows``: bars for this many
+    allocators at most.
     """
 
-    def __init__(self):
+    def __init__(self, rows: int = len(POLICIES)):
         self.fig, (top, bot) = plt.subplots(2, 1, figsize=(11, 7.2),
                                             gridspec_kw={"height_ratios": [1.7, 1]})
         self.timeline = _Timeline(top)
-        self.breakdown = _Breakdown(bot)
+        self.breakdown = _Breakdown(bot, rows)
         self.key = self.idle = None      # the colour key, and whether it lists idle pages
         self.title = self.fig.suptitle("", fontsize=10)
+        self.title.set_animated(True)
         self.fig.subplots_adjust(left=0.12, right=0.98, top=0.91, bottom=0.17, hspace=0.32)
-        # whole panels, not render.animate: an axes leaves its animated parts out
-        for artist in (top, bot, self.title):
-            artist.set_animated(True)
 
     def update(self, results, title: str = ""):
         """Show ``results``; returns the figure."""
