@@ -33,6 +33,7 @@ import json
 import math
 import re
 import tempfile
+import threading
 import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -139,7 +140,9 @@ class Source:
     ``Source(prefer="auto")`` uses a toolchain if one is found, else the recordings;
     ``"live"`` raises :class:`NoToolchainError` without one; ``"recorded"`` never looks.
     Probes are built lazily, once per GC mode, into a temporary folder removed with the
-    source (:meth:`close`, or a ``with`` block, or garbage collection).
+    source (:meth:`close`, or a ``with`` block, or garbage collection); :meth:`prepare`
+    builds them ahead, in a background thread, so that the first question in another mode
+    finds its probe ready (a question asked while it builds waits for that build).
     """
 
     def __init__(self, prefer: str = "auto", *, build_timeout: float = 600,
@@ -153,6 +156,8 @@ class Source:
         self._info: dict[str, dict] = {}
         self._recorded: dict[str, dict] = {}
         self._tmp = None
+        self._building = threading.Lock()   # one probe build at a time, foreground or not
+        self._prepare = None                # the thread started by prepare()
         if prefer != "recorded":
             try:
                 self.toolchain = find_toolchain()
@@ -194,13 +199,31 @@ class Source:
     def _probe(self, mode: str) -> Path:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {sorted(MODES)}, not {mode!r}")
-        if mode not in self._probes:
-            if self._tmp is None:
-                self._tmp = tempfile.TemporaryDirectory(prefix="gomem-realgo-")
-                self._finalizer = weakref.finalize(self, self._tmp.cleanup)
-            self._probes[mode] = build_probe(mode, Path(self._tmp.name) / mode,
-                                             go=self.toolchain.go, timeout=self.build_timeout)
+        with self._building:
+            if mode not in self._probes:
+                if self._tmp is None:
+                    self._tmp = tempfile.TemporaryDirectory(prefix="gomem-realgo-")
+                    self._finalizer = weakref.finalize(self, self._tmp.cleanup)
+                self._probes[mode] = build_probe(mode, Path(self._tmp.name) / mode,
+                                                 go=self.toolchain.go,
+                                                 timeout=self.build_timeout)
         return self._probes[mode]
+
+    def prepare(self, modes=tuple(MODES)) -> None:
+        """Build the probes of ``modes`` and ask each its ``info``, in a background (daemon)
+        thread; nothing to do for recorded answers.  A failure is left for the foreground:
+        the same question asked there builds again and raises it."""
+        if self.live and self._prepare is None:
+            self._prepare = threading.Thread(target=self._prepare_quietly, args=(tuple(modes),),
+                                             name="gomem-realgo-prepare", daemon=True)
+            self._prepare.start()
+
+    def _prepare_quietly(self, modes) -> None:
+        for mode in modes:
+            try:
+                self.info(mode)
+            except Exception:   # noqa: BLE001 - reported by the foreground's own attempt
+                return
 
     def info(self, mode: str) -> dict:
         """The probe's ``info`` (Go version, GOEXPERIMENT, greenteagc, GOOS/GOARCH)."""
@@ -244,6 +267,8 @@ class Source:
         return self.recorded(mode)["workloads"][workload["name"]]
 
     def close(self) -> None:
+        if self._prepare is not None:
+            self._prepare.join()
         if self._tmp is not None:
             self._finalizer()
             self._tmp = None

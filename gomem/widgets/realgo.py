@@ -34,7 +34,9 @@ class RealGoWidget(PlotWidget):
 
     Checks are memoised per setting (mode, size, count, pointers): going back to a setting
     redraws without running the probe again.  A live probe run takes ~20 ms once the probe
-    for that GC mode is built (the first run per mode builds it).  The figure is one
+    for that GC mode is built; building one takes ~0.5 s, so the widget has its source
+    build both modes' probes in the background as it starts (the shown mode's first), and
+    a switch of GC mode finds its probe ready.  The figure is one
     :class:`gomem.viz.realgo.WorkloadPlot`, updated in place.
     """
 
@@ -61,6 +63,7 @@ class RealGoWidget(PlotWidget):
                                                    ("classic", "classic")],
                                           value=mode, description="GC"),
         }
+        src.prepare(sorted(lesson.MODES, key=lambda m: m != mode))
         super().__init__(c, rows=[[c["size"], c["count"]], [c["pointers"], c["mode"]]],
                          above=[self._status], below=[self._table])
 
