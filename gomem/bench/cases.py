@@ -122,8 +122,10 @@ def nbval_vs_floor(notebooks: list[str]) -> dict:
         return time.perf_counter() - t
 
     t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *notebooks],
-                   capture_output=True, check=False)
+    # hypothesis's pytest plugin imports all of hypothesis (1.3-2 s) at the end of every
+    # session; notebooks never use it
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                    "-p", "no:hypothesispytest", *notebooks], capture_output=True, check=False)
     nbval_s = time.perf_counter() - t
     floor_s, setup_s = kernels(False), kernels(True)
     return {"notebooks": len(notebooks), "nbval_s": round(nbval_s, 1),
