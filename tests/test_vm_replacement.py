@@ -7,7 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gomem.errors import ConfigError
-from gomem.vm import BELADY, POLICIES, TLB, fault_curve, make_policy, simulate
+from gomem.vm import (BELADY, POLICIES, TLB, fault_curve, make_policy, simulate,
+                      working_set_trace)
+from gomem.vm.replacement import simulate_many
 
 
 def test_belady_anomaly_fifo():
@@ -73,7 +75,32 @@ def test_counts_are_consistent(refs, frames, policy):
         assert s.faults == distinct and s.evictions == 0
 
 
+@settings(max_examples=300, deadline=None)
+@given(refs=st.lists(st.integers(0, 11), max_size=60), data=st.data(),
+       policy=st.sampled_from(POLICIES))
+def test_simulate_many_counts_as_simulate(refs, data, policy):
+    writes = data.draw(st.lists(st.booleans(), min_size=len(refs), max_size=len(refs)))
+    frames_list = list(range(1, 14))
+    assert simulate_many(refs, frames_list, policy, writes) == \
+        [simulate(refs, f, policy, writes) for f in frames_list]
+    assert simulate_many(refs, frames_list, policy) == \
+        [simulate(refs, f, policy) for f in frames_list]
+
+
+@pytest.mark.parametrize("policy", POLICIES)
+def test_simulate_many_on_the_lessons_traces(policy):
+    import random
+    frames_list = list(range(1, 50, 3))
+    for seed, working_set in ((0, 4), (1, 24), (2, 40)):
+        pages, writes = working_set_trace(random.Random(seed), 1500, working_set)
+        assert simulate_many(pages, frames_list, policy, writes) == \
+            [simulate(pages, f, policy, writes) for f in frames_list]
+
+
 @pytest.mark.parametrize("call", [
+    lambda: simulate_many(BELADY, [3, 0]),
+    lambda: simulate_many(BELADY, [3], "random"),
+    lambda: simulate_many(BELADY, [3], "lru", writes=[True]),
     lambda: simulate(BELADY, 0),
     lambda: simulate(BELADY, True),
     lambda: simulate(BELADY, 3, "random"),

@@ -75,17 +75,28 @@ def test_widgets_redraw_one_figure_and_each_frame_equals_a_full_draw():
     fig = w.figure
     w.png
     draws = fig.canvas.full_draws
-    for frames in (2, 30, 48):   # only the marks, legends and title move
-        w.controls["frames"].value = frames
-        assert w.png == png_bytes(fig, fresh=True) and f"{frames} frames" in w.title
+    # fixed axes: only curves, marks, legends and title move, drawn over the static layer
+    for name, value in (("frames", 2), ("frames", 31), ("working_set", 40), ("policy", "fifo"),
+                        ("policy", "opt"), ("working_set", 4), ("frames", 48)):
+        w.controls[name].value = value
+        assert w.figure is fig and w.png == png_bytes(fig, fresh=True)
         draws += 1   # the fresh one
     assert fig.canvas.full_draws == draws
-    w.controls["working_set"].value = 40   # new curves: drawn in full, same figure
-    w.controls["policy"].value = "fifo"
-    assert w.figure is fig and w.png == png_bytes(fig, fresh=True)
+    assert "OPT" in w.title and "48 frames" in w.title
+    legend = fig.axes[0].get_legend()   # relabelled and recoloured in place
+    assert legend.get_texts()[0].get_text() == "OPT"
+    assert legend.legend_handles[0].get_color() == viz.POLICY_COLORS["opt"]
+    w = fragmentation_widget(seed=0, n_ops=100)
+    fig = w.figure
+    w.png
+    draws = fig.canvas.full_draws
+    for name, value in (("page_size", 65536), ("fit", "best"), ("page_size", 1024)):
+        w.controls[name].value = value
+        assert w.png == png_bytes(fig, fresh=True)
+        draws += 1
+    assert fig.canvas.full_draws == draws
     for w, name, value in ((walk_widget(), "layout", "32-bit 1-level 20+12"),
                            (walk_widget(), "address", "0x0"),
-                           (fragmentation_widget(seed=0, n_ops=100), "page_size", 65536),
                            (page_size_widget([1000, 5000]), "page_size", 1 << 20)):
         fig = w.figure
         w.controls[name].value = value

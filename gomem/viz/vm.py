@@ -9,6 +9,7 @@ available without drawing.  Figures use explicit sizes and only ASCII text
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+from matplotlib.collections import PolyCollection
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrowPatch, Rectangle
 
@@ -34,7 +35,8 @@ def plot_fault_curve(frames_list, curves: dict, n_refs: int, *, working_set=None
     ``curves`` maps policy -> faults per entry of ``frames_list``; ``slowdown`` maps
     policy -> average access time / DRAM time (drawn on a log scale).
     """
-    plot = FaultCurvePlot(frames_list, n_refs, len(curves), slowdown=bool(slowdown))
+    top = max(max(ys) for ys in slowdown.values()) if slowdown else None
+    plot = FaultCurvePlot(frames_list, n_refs, len(curves), max_slowdown=top)
     return still(plot.update(curves, working_set=working_set, current=current,
                              slowdown=slowdown, title=title))
 
@@ -42,28 +44,35 @@ def plot_fault_curve(frames_list, curves: dict, n_refs: int, *, working_set=None
 class FaultCurvePlot:
     """The figure of :func:`plot_fault_curve`, built once and updated in place.
 
-    Each panel marks the working set (dashed) and the frames now (orange).  :meth:`update`
-    redraws everything only for new curves or a new working set (the y-limits follow the
-    curves); moving just the "frames now" mark and the title leaves the figure's static
-    layer alone: the mark, what a full draw puts over it (the spines, and the legends, whose
-    best place avoids the mark) and the suptitle are animated (see
+    Each panel marks the working set (dashed) and the frames now (orange); the first panel
+    has the legend.  The axes are fixed when the figure is built (x: the frame counts;
+    y: 0-100 % of references, and 1x to ``max_slowdown``; ``None``: no slowdown panel), so
+    :meth:`update` only moves animated artists -- the curves, the marks, what a full draw
+    puts over them (the spines and the legend, whose best place avoids them) and the
+    suptitle -- and the figure's static layer (grid, ticks, labels) stays valid (see
     :class:`gomem.viz.render.WidgetCanvas`).
     """
 
-    def __init__(self, frames_list, n_refs: int, policies: int = 1, slowdown: bool = True):
+    def __init__(self, frames_list, n_refs: int, policies: int = 1,
+                 max_slowdown: float | None = None):
         self.frames_list, self.n_refs = list(frames_list), n_refs
-        ncols = 2 if slowdown else 1
+        ncols = 1 if max_slowdown is None else 2
         self.fig, axes = plt.subplots(1, ncols, figsize=(5.2 * ncols + 0.6, 3.8),
                                       squeeze=False)
         self.axes = list(axes[0])
         self.curves, self.working_set, self.now = [], [], []
-        for ax, ylabel, yscale in zip(self.axes, ("page faults (% of references)",
-                                                  "time per access / DRAM time (log)"),
-                                      ("linear", "log")):
+        lo, hi = min(self.frames_list), max(self.frames_list)
+        pad = 0.05 * (hi - lo or 1)   # matplotlib's default margin
+        for ax, ylabel, yscale, ylim in zip(
+                self.axes, ("page faults (% of references)", "time per access / DRAM time (log)"),
+                ("linear", "log"), ((0, 104), (1, 1.4 * (max_slowdown or 1)))):
             ax.set_yscale(yscale)
-            self.curves.append([ax.plot([], [], marker=".")[0] for _ in range(policies)])
+            ax.set_xlim(lo - pad, hi + pad)
+            ax.set_ylim(*ylim)
+            self.curves.append([ax.plot([], [], marker=".", animated=True)[0]
+                                for _ in range(policies)])
             self.working_set.append(_vline(ax, None, color="k", ls="--", lw=1,
-                                           label="working set"))
+                                           label="working set", animated=True))
             self.now.append(_moving_mark(ax, None, color="tab:orange", lw=2, alpha=0.6,
                                          label="frames now"))
             ax.set_xlabel("physical frames")
@@ -71,7 +80,6 @@ class FaultCurvePlot:
             ax.grid(alpha=0.3)
         self.suptitle = self.fig.suptitle("", fontsize=10)
         animate(self.suptitle)
-        self._shown = None
         # fixed margins, not tight_layout: widgets redraw this often and tight_layout costs ~0.2 s
         self.fig.subplots_adjust(left=0.6 / self.fig.get_figwidth(), right=0.98, bottom=0.14,
                                  top=0.88, wspace=0.25)
@@ -81,25 +89,16 @@ class FaultCurvePlot:
         """Show ``curves`` and ``slowdown`` (as for :func:`plot_fault_curve`, with as many
         policies as the figure was built for), the marks (``None``: none) and ``title``;
         returns the figure."""
-        for mark in self.now:
-            _place(mark, current)
-        shown = (curves, slowdown, working_set, current is None)
-        if shown != self._shown:
-            self._shown = shown
-            rates = {pol: [100 * f / self.n_refs for f in faults]
-                     for pol, faults in curves.items()}
-            for ax, lines, series, mark, bottom in zip(self.axes, self.curves, (rates, slowdown),
-                                                       self.working_set, (0, 1)):
-                for line, (pol, ys) in zip(lines, series.items()):
-                    line.set_data(self.frames_list, ys)
-                    line.set_color(POLICY_COLORS[pol])
-                    line.set_label(pol.upper())
-                _place(mark, working_set)
-                ax.relim()
-                ax.autoscale()
-                ax.set_ylim(bottom=bottom)
-        for ax in self.axes:
-            _legend(ax, animated=True, fontsize=8)
+        rates = {pol: [100 * f / self.n_refs for f in faults] for pol, faults in curves.items()}
+        for ax, lines, series, ws_mark, now_mark in zip(self.axes, self.curves, (rates, slowdown),
+                                                       self.working_set, self.now):
+            for line, (pol, ys) in zip(lines, series.items()):
+                line.set_data(self.frames_list, ys)
+                line.set_color(POLICY_COLORS[pol])
+                line.set_label(pol.upper())
+            _place(ws_mark, working_set)
+            _place(now_mark, current)
+        _legend(self.axes[0], animated=True, fontsize=8)   # one legend: both panels match
         self.suptitle.set_text(title)
         return self.fig
 
@@ -130,10 +129,27 @@ def _place(line, x) -> None:
 def _legend(ax, animated: bool = False, **kwargs) -> None:
     """Give ``ax`` a legend of its lines that have data (see
     :func:`gomem.viz.render.legend_for`); ``animated`` when its best place depends on a mark
-    that moves."""
-    legend = legend_for(ax, [ln for ln in ax.get_lines() if len(ln.get_xdata())], **kwargs)
+    that moves.  An animated legend whose entries differ from the lines only in labels and
+    colours (another policy's curve) is relabelled and recoloured in place: a new legend
+    would make the figure stale."""
+    lines = [ln for ln in ax.get_lines() if len(ln.get_xdata())]
+    legend = ax.get_legend()
+    if animated and legend is not None and _same_styles(legend.legend_handles, lines):
+        for text, handle, line in zip(legend.get_texts(), legend.legend_handles, lines):
+            text.set_text(line.get_label())
+            handle.set_color(line.get_color())
+        return
+    legend = legend_for(ax, lines, **kwargs)
     if animated:
         animate(legend)
+
+
+def _same_styles(handles, lines) -> bool:
+    """``handles`` (a legend's) draw ``lines`` but for their colours."""
+    return len(handles) == len(lines) and all(
+        isinstance(h, Line2D) and (h.get_linestyle(), h.get_marker(), h.get_linewidth())
+        == (ln.get_linestyle(), ln.get_marker(), ln.get_linewidth())
+        for h, ln in zip(handles, lines))
 
 
 def plot_address_spaces(kernel, title: str = "Two address spaces, one RAM"):
@@ -353,34 +369,43 @@ def plot_fragmentation(steps, memory: int, segments=None, title: str = ""):
     ``segments`` (optional): final ``(holes, segments)`` of the segment allocator,
     drawn as a memory map above the curves.
     """
-    return still(FragmentationPlot(memory, segments is not None).update(steps, segments, title))
+    top = max([100 * max(s.seg_external, s.page_internal_waste) / memory for s in steps] + [1])
+    plot = FragmentationPlot(memory, segments is not None, top=min(100, 1.15 * top))
+    return still(plot.update(steps, segments, title))
 
 
 class FragmentationPlot:
     """The figure of :func:`plot_fragmentation` (``memory_map``: with the map panel), built
-    once; :meth:`update` draws another run into the same axes (a full redraw, since the
-    curves and the y-limits change, but no new axes)."""
+    once, with a fixed y range (0 to ``top`` % of memory) and the legend below the axes.
+    :meth:`update` draws another run: only the curves, the failure marks, the map's blocks,
+    their axes' spines (which a full draw puts over them) and the suptitle change, and they
+    are animated, so the figure's static layer stays valid (see
+    :class:`gomem.viz.render.WidgetCanvas`); the x range is set by the first run."""
 
     FAILURES = (("seg_failures", "seg_external", "darkred", "segment request failed"),
                 ("page_failures", "page_internal_waste", "navy", "paged request failed"))
 
-    def __init__(self, memory: int, memory_map: bool = False):
+    def __init__(self, memory: int, memory_map: bool = False, top: float = 100):
         self.memory = memory
         nrows = 2 if memory_map else 1
-        self.fig, axes = plt.subplots(nrows, 1, figsize=(8, 3.8 + 1.1 * (nrows - 1)),
+        self.fig, axes = plt.subplots(nrows, 1, figsize=(8, 4.2 + 1.1 * (nrows - 1)),
                                       squeeze=False,
                                       gridspec_kw={"height_ratios": [1, 5][-nrows:]})
         ax = self.ax = axes[-1][0]
-        (self.seg,) = ax.plot([], [], color="tab:red",
+        (self.seg,) = ax.plot([], [], color="tab:red", animated=True,
                               label="segmentation: free but not in the largest hole (external)")
-        (self.page,) = ax.plot([], [], color="tab:blue",
+        (self.page,) = ax.plot([], [], color="tab:blue", animated=True,
                                label="paging: unused tails of last pages (internal)")
-        self.fails = [ax.plot([], [], "x", color=color, ms=7, label=label)[0]
+        self.fails = [ax.plot([], [], "x", color=color, ms=7, label=label, animated=True)[0]
                       for _, _, color, label in self.FAILURES]
+        animate(*ax.spines.values())
+        ax.set_ylim(0, top)
         ax.set_xlabel("workload step")
         ax.set_ylabel("% of memory")
         ax.grid(alpha=0.3)
-        self.map, self.blocks = (axes[0][0] if memory_map else None), []
+        legend_for(self.fig, [self.seg, self.page, *self.fails], loc="lower center", ncol=2,
+                   fontsize=8, frameon=False)
+        self.map = axes[0][0] if memory_map else None
         if memory_map:
             m = self.map
             m.set_xlim(0, memory)
@@ -389,9 +414,18 @@ class FragmentationPlot:
             m.set_xlabel("physical address (segments red, holes white) at the end", fontsize=8)
             m.set_xticks([0, memory // 2, memory])
             m.set_xticklabels(["0", human_bytes(memory // 2), human_bytes(memory)], fontsize=8)
+            # one collection per kind (not a patch per block), its blocks replaced on update
+            self.blocks = [m.add_collection(PolyCollection([], animated=True, **style),
+                                            autolim=False)
+                           for style in ({"facecolors": "tab:red", "alpha": 0.45,
+                                          "edgecolors": "white", "linewidths": 0.3},
+                                         {"facecolors": "white", "edgecolors": "0.5",
+                                          "linewidths": 0.5})]
+            animate(*m.spines.values())
         self.suptitle = self.fig.suptitle("", fontsize=10)
+        animate(self.suptitle)
         h = self.fig.get_figheight()
-        self.fig.subplots_adjust(left=0.08, right=0.96, bottom=0.5 / h, top=1 - 0.45 / h,
+        self.fig.subplots_adjust(left=0.08, right=0.96, bottom=0.9 / h, top=1 - 0.45 / h,
                                  hspace=0.4 if nrows == 2 else 0.2)  # fixed: fast redraws
 
     def update(self, steps, segments=None, title: str = ""):
@@ -406,21 +440,14 @@ class FragmentationPlot:
                      if getattr(s, attr) > (getattr(steps[i - 1], attr) if i else 0)]
             line.set_data([s.step for s in fails],
                           [100 * getattr(s, value) / memory for s in fails])
-        ax.relim()
-        ax.autoscale_view()
-        top = max([100 * max(s.seg_external, s.page_internal_waste) / memory for s in steps]
-                  + [1])
-        ax.set_ylim(0, top * 1.6)  # headroom so the legend never hides the curves
-        _legend(ax, fontsize=8, loc="upper left")
+        pad = 0.05 * (max(xs) - min(xs) or 1)   # matplotlib's default margin
+        xlim = (min(xs) - pad, max(xs) + pad)
+        if ax.get_xlim() != xlim:   # a run as long as the last keeps the static layer
+            ax.set_xlim(*xlim)
         if segments is not None:
             holes, segs = segments
-            for block in self.blocks:
-                block.remove()
-            self.blocks = [  # one collection per kind (not a patch per block): fast redraws
-                self.map.broken_barh(list(segs.items()), (0, 1), facecolors="tab:red",
-                                     alpha=0.45, edgecolors="white", linewidths=0.3),
-                self.map.broken_barh([tuple(h) for h in holes], (0, 1), facecolors="white",
-                                     edgecolors="0.5", linewidths=0.5)]
+            for blocks, spans in zip(self.blocks, (segs.items(), holes)):
+                blocks.set_verts([[(x, 0), (x, 1), (x + w, 1), (x + w, 0)] for x, w in spans])
         self.suptitle.set_text(title)
         return self.fig
 

