@@ -7,6 +7,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 
 from gomem.timeline import gc_cycles  # noqa: E402
 from gomem.viz import heapmap as vh  # noqa: E402
@@ -146,11 +147,51 @@ def test_gc_cycles_widget():
     assert w.result["final_live_kib"] == 0 and "survival 0.00" in w.title
 
 
+def test_gc_cycles_widget_moves_keep_the_static_layer():
+    w = gc_cycles_widget(seed=1, cycles=4)
+    w.png
+    canvas = w.figure.canvas
+    drawn = canvas.full_draws
+    moves = [("survival", 0.9), ("objects", 1000), ("sweep", "lazy"), ("bg_sweep", 5),
+             ("objects", 100), ("survival", 0.0), ("sweep", "full"), ("bg_sweep", 2)]
+    for name, value in moves:
+        w.controls[name].value = value
+        w.png
+        ax = w.figure.axes[0]
+        tl = w.result["timeline"]
+        top = vt.round_top(tl.peak_in_use / 1024, 4)
+        assert [t.get_text() for t in ax.texts] == [str(top // 4 * i) for i in range(5)]
+    assert w.figure.canvas is canvas and canvas.full_draws == drawn
+    w.controls["bg_sweep"].value = 3          # no background sweeper after a full sweep:
+    assert w.result["bg_sweep"] == 0          # the same run, from the cache
+    assert w.result["timeline"] is tl
+
+
+def test_round_top():
+    assert vt.round_top(960, 4) == 1200 and vt.round_top(7224, 4) == 8000
+    assert vt.round_top(13, 3) == 15 and vt.round_top(0, 4) == 4
+    for peak in range(0, 20000, 7):
+        top = vt.round_top(peak, 4)
+        step = top // 4
+        assert top >= 1.05 * peak and step * 4 == top
+        assert step / 10 ** (len(str(step)) - 1) in vt.ROUND_STEPS   # 1, 1.5 ... 8 x 10^k
+        assert top <= max(4, 1.05 * peak * 1.5)                      # not much headroom
+
+
 def test_timeline_figure():
     tl = gc_cycles(random.Random(1), 3, 200, 0.3, "lazy")
     fig = vt.plot_timeline(tl, "cycles")
     ax, ax2 = fig.axes
     assert ax.get_title() == "cycles" and ax.get_ylabel() == "heap in use (KiB)"
-    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert "h-2: needs sweeping" in labels and "live objects (slot bytes)" in labels
     assert ax2.get_ylabel() == "spans"
+    assert ax2.get_xlim() == (0, 3)                           # x counts cycles; a GC ends each
+    assert [seg[0][0] for seg in ax.collections[-1].get_segments()] == [1, 2, 3]
+    top = vt.round_top(tl.peak_in_use / 1024, 4)            # the stacks reach the peak
+    assert int(ax.texts[-1].get_text()) == top
+    stacks = [p.vertices[:, 1].max() for band in ax.collections[:-1] for p in band.get_paths()]
+    assert max(stacks) * top == pytest.approx(tl.peak_in_use / 1024)
+    live = ax.get_lines()[0].get_ydata() * top
+    assert list(live) == pytest.approx([s.live_bytes / 1024 for s in tl.samples])
+    assert not any(a.get_animated() for a in fig.findobj())   # a still figure

@@ -6,61 +6,123 @@ Draws a :class:`gomem.timeline.Timeline`; returns the ``Figure``.
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import rcParams
+from matplotlib.textpath import TextPath
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import ScaledTranslation
 
 from gomem.timeline import SWEEP_STATE_NAMES
-from gomem.viz.render import legend_for, still
+from gomem.viz.render import animate, legend_for, still
 
 STATE_COLORS = {"h-2": "#e6550d", "h-1": "#fdae6b", "h": "#31a354", "h+1": "#9e9ac8",
                 "h+3": "#3182bd"}
 # stacking order: cached spans at the bottom, unswept on top (what sweeping removes)
 STACK = ("h+3", "h+1", "h", "h-1", "h-2")
+# The states a sample of gc_cycles shows (nobody is mid-sweep, and each GC flushes the
+# mcaches at once): the key always lists them, so full and lazy sweep share one (static) key.
+KEY_STATES = ("h+3", "h", "h-2")
+ROUND_STEPS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)   # x 10^k: the steps of a y axis
+
+
+def round_top(peak: float, intervals: int) -> int:
+    """The top of a y axis with ``intervals`` equal steps for data up to ``peak``: the
+    smallest whole step of :data:`ROUND_STEPS` x 10^k that leaves 5% headroom."""
+    scale = 1
+    while True:
+        for m in ROUND_STEPS:
+            step = m * scale
+            if step == int(step) and step * intervals >= peak * 1.05:
+                return int(step) * intervals
+        scale *= 10
 
 
 class TimelinePlot:
-    """The timeline figure, built once and redrawn in place for each new timeline.
+    """The timeline figure, built once and updated in place for each new timeline.
 
     Top: heap in use (KiB) stacked by sweep state, live bytes dashed, GCs dotted.
-    Bottom: number of spans in each state.  :meth:`update` swaps the stacks and lines (the
-    legend only when other states show up) but keeps the axes and their ticks (creating those is most of a new figure's
-    cost); the title is animated, so a title-only change redraws just the title."""
+    Bottom: number of spans in each state.  x counts cycles (allocations / objects per
+    cycle), so the x axis stays put; each panel's y axis is 0..1 with fixed ticks, and the
+    data are divided by a round top (:func:`round_top`) whose tick values are texts beside
+    the ticks; the key sits below the panels.  So an update only sets data and texts of
+    animated artists (stacks, lines, tick values, the spines drawn over the stacks, title):
+    axes, ticks, labels and key are the canvas's saved static layer and are not drawn
+    again (see :class:`gomem.viz.render.WidgetCanvas`)."""
 
     def __init__(self):
         self.fig, (self.ax, self.ax2) = plt.subplots(
             2, 1, figsize=(11, 5.6), sharex=True, gridspec_kw={"height_ratios": [2.2, 1]})
-        self.ax.set_ylabel("heap in use (KiB)")
-        self.ax2.set_ylabel("spans")
-        self.ax2.set_xlabel("allocations so far (dotted lines: a GC ran)")
+        self.fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.145, hspace=0.08)
+        self.ax2.set_xlabel("cycles so far (allocations / objects per cycle; dotted lines: "
+                            "a GC ran)")
+        self.ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
         self.title = self.ax.set_title(" ", fontsize=10, animated=True)
-        self.fig.subplots_adjust(left=0.08, right=0.98, top=0.9, bottom=0.1, hspace=0.08)
-        self.drawn: list = []       # artists of the current timeline
+        self.cycles = None                          # the x range shown
+        self.bands, self.gcs, self.tick_values = {}, {}, {}
+        for ax, label, intervals in ((self.ax, "heap in use (KiB)", 4), (self.ax2, "spans", 3)):
+            self._fix_y(ax, label, intervals)
+            self.bands[ax] = {st: ax.fill_between([0, 0], 0, 0, facecolor=STATE_COLORS[st],
+                                                  alpha=0.85, label=f"{st}: {SWEEP_STATE_NAMES[st]}")
+                              for st in STACK}
+            self.gcs[ax] = ax.vlines([], 0, 1, transform=ax.get_xaxis_transform(),
+                                     color="grey", linestyle=":", linewidth=1)
+            animate(*self.bands[ax].values(), self.gcs[ax], *ax.spines.values())
+        (self.live,) = self.ax.plot([], [], color="black", linestyle="--", linewidth=1.2,
+                                    label="live objects (slot bytes)")
+        animate(self.live, self.title)
         self.timeline = None
+
+    def _fix_y(self, ax, label: str, intervals: int) -> None:
+        """y from 0 to 1 with ``intervals`` ticks whose values are animated texts, and the
+        axis label left of room for four-digit values."""
+        ax.set_ylim(0, 1)
+        ticks = np.linspace(0, 1, intervals + 1)
+        ax.set_yticks(ticks)
+        ax.tick_params(axis="y", labelleft=False)
+        size = rcParams["ytick.labelsize"]
+        gap = (rcParams["ytick.major.size"] + rcParams["ytick.major.pad"]) / 72
+        left = ax.transAxes + ScaledTranslation(-gap, 0, self.fig.dpi_scale_trans)
+        self.tick_values[ax] = [ax.text(0, y, "", transform=left, ha="right",
+                                        va="center_baseline", fontsize=size) for y in ticks]
+        animate(*self.tick_values[ax])
+        room = gap + (TextPath((0, 0), "0000", size=self.tick_values[ax][0].get_fontsize())
+                      .get_extents().width + rcParams["axes.labelpad"]) / 72
+        ax.set_ylabel(label)
+        ax.yaxis.set_label_coords(
+            0, 0.5, ax.transAxes + ScaledTranslation(-room, 0, self.fig.dpi_scale_trans))
+
+    def _scale(self, ax, peak: float) -> int:
+        """Write the tick values of ``ax`` for data up to ``peak``; returns the axis top."""
+        texts = self.tick_values[ax]
+        top = round_top(peak, len(texts) - 1)
+        for i, text in enumerate(texts):
+            text.set_text(f"{top // (len(texts) - 1) * i}")
+        return top
 
     def update(self, tl, title: str = ""):
         """Show ``tl``; returns the figure."""
         self.title.set_text(title)
         if tl is self.timeline:
             return self.fig
-        for artist in self.drawn:
-            artist.remove()
+        if tl.cycles != self.cycles:      # a new x range: the next frame is drawn in full
+            self.cycles = tl.cycles
+            self.ax2.set_xlim(0, tl.cycles)
         ax, ax2 = self.ax, self.ax2
-        xs = [s.allocs for s in tl.samples]
-        used = [st for st in STACK if any(s.spans[st] for s in tl.samples)]
-        colors = [STATE_COLORS[st] for st in used]
-        self.drawn = ax.stackplot(xs, [[s.span_bytes[st] / 1024 for s in tl.samples]
-                                       for st in used], colors=colors, alpha=0.85,
-                                  labels=[f"{st}: {SWEEP_STATE_NAMES[st]}" for st in used])
-        self.drawn += ax.plot(xs, [s.live_bytes / 1024 for s in tl.samples], color="black",
-                              linestyle="--", linewidth=1.2, label="live objects (slot bytes)")
-        self.drawn += ax2.stackplot(xs, [[s.spans[st] for s in tl.samples] for st in used],
-                                    colors=colors, alpha=0.85)
-        self.drawn += [a.vlines(tl.gc_at, 0, 1, transform=a.get_xaxis_transform(),
-                                color="grey", linestyle=":", linewidth=1) for a in (ax, ax2)]
-        for a in (ax, ax2):
-            a.relim()
-            a.autoscale()
-            a.set_ylim(bottom=0)
-        legend_for(ax, ax.get_legend_handles_labels()[0], loc="upper left", fontsize=8, ncol=2,
-                   framealpha=0.9)
+        xs = np.array([s.allocs for s in tl.samples]) / tl.objects_per_cycle
+        gcs = np.array(tl.gc_at) / tl.objects_per_cycle
+        kib = np.array([[s.span_bytes[st] for s in tl.samples] for st in STACK]) / 1024
+        spans = np.array([[s.spans[st] for s in tl.samples] for st in STACK])
+        tops = {}
+        for a, data in ((ax, kib), (ax2, spans)):
+            tops[a] = self._scale(a, data.sum(axis=0).max())
+            edges = np.vstack([np.zeros(len(xs)), data.cumsum(axis=0)]) / tops[a]
+            for st, below, above in zip(STACK, edges, edges[1:]):
+                self.bands[a][st].set_data(xs, below, above)
+            self.gcs[a].set_segments([[(x, 0), (x, 1)] for x in gcs])
+        self.live.set_data(xs, np.array([s.live_bytes for s in tl.samples]) / 1024 / tops[ax])
+        key = [st for i, st in enumerate(STACK) if st in KEY_STATES or kib[i].any()]
+        legend_for(self.fig, [self.bands[ax][st] for st in key] + [self.live], loc="lower center",
+                   fontsize=8, ncol=len(key) + 1, frameon=False, bbox_to_anchor=(0.5, 0))
         self.timeline = tl
         return self.fig
 

@@ -21,13 +21,13 @@ def gc_cycles_widget(seed: int = 0, cycles: int = 6) -> PlotWidget:
 
     @functools.lru_cache(maxsize=64)
     def run(survival, objects, sweep, bg_sweep):
-        return gc_cycles(random.Random(seed), cycles, objects, survival, sweep,
-                         bg_sweep if sweep == "lazy" else 0)
+        return gc_cycles(random.Random(seed), cycles, objects, survival, sweep, bg_sweep)
 
     def compute(survival, objects, sweep, bg_sweep):
+        bg_sweep = bg_sweep if sweep == "lazy" else 0   # no background sweeper after a full sweep
         tl = run(round(survival, 4), objects, sweep, bg_sweep)
         return {"timeline": tl, "survival": survival, "objects": objects, "sweep": sweep,
-                "bg_sweep": bg_sweep if sweep == "lazy" else 0,
+                "bg_sweep": bg_sweep,
                 "peak_kib": tl.peak_in_use >> 10, "final_kib": tl.final.heap_in_use >> 10,
                 "final_live_kib": tl.final.live_bytes >> 10}
 
