@@ -13,6 +13,7 @@ from gomem.timeline import gc_cycles  # noqa: E402
 from gomem.viz import heapmap as vh  # noqa: E402
 from gomem.viz import spans as vs  # noqa: E402
 from gomem.viz import timeline as vt  # noqa: E402
+from gomem.viz.scale import round_top  # noqa: E402
 from gomem.widgets.gccycles import gc_cycles_widget  # noqa: E402
 from gomem.widgets.mspan import span_step_widget  # noqa: E402
 from gomem.widgets.workload import workload_widget  # noqa: E402
@@ -159,23 +160,12 @@ def test_gc_cycles_widget_moves_keep_the_static_layer():
         w.png
         ax = w.figure.axes[0]
         tl = w.result["timeline"]
-        top = vt.round_top(tl.peak_in_use / 1024, 4)
+        top = round_top(tl.peak_in_use / 1024, 4)
         assert [t.get_text() for t in ax.texts] == [str(top // 4 * i) for i in range(5)]
     assert w.figure.canvas is canvas and canvas.full_draws == drawn
     w.controls["bg_sweep"].value = 3          # no background sweeper after a full sweep:
     assert w.result["bg_sweep"] == 0          # the same run, from the cache
     assert w.result["timeline"] is tl
-
-
-def test_round_top():
-    assert vt.round_top(960, 4) == 1200 and vt.round_top(7224, 4) == 8000
-    assert vt.round_top(13, 3) == 15 and vt.round_top(0, 4) == 4
-    for peak in range(0, 20000, 7):
-        top = vt.round_top(peak, 4)
-        step = top // 4
-        assert top >= 1.05 * peak and step * 4 == top
-        assert step / 10 ** (len(str(step)) - 1) in vt.ROUND_STEPS   # 1, 1.5 ... 8 x 10^k
-        assert top <= max(4, 1.05 * peak * 1.5)                      # not much headroom
 
 
 def test_timeline_figure():
@@ -188,7 +178,7 @@ def test_timeline_figure():
     assert ax2.get_ylabel() == "spans"
     assert ax2.get_xlim() == (0, 3)                           # x counts cycles; a GC ends each
     assert [seg[0][0] for seg in ax.collections[-1].get_segments()] == [1, 2, 3]
-    top = vt.round_top(tl.peak_in_use / 1024, 4)            # the stacks reach the peak
+    top = round_top(tl.peak_in_use / 1024, 4)            # the stacks reach the peak
     assert int(ax.texts[-1].get_text()) == top
     stacks = [p.vertices[:, 1].max() for band in ax.collections[:-1] for p in band.get_paths()]
     assert max(stacks) * top == pytest.approx(tl.peak_in_use / 1024)

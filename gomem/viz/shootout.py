@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.legend import Legend
 from matplotlib.patches import Patch
 
 from gomem.shootout.replay import PARTS, POLICIES
-from gomem.viz.render import animate, clear_plotted, still
+from gomem.viz.render import animate, still
+from gomem.viz.scale import ValueTicks
 
 POLICY_COLOURS = {"go": "#00a3cc", "first-fit": "#e07b22", "best-fit": "#5a9e3c"}
 PART_COLOURS = {"payload": "#34607f", "internal": "#f2b447", "garbage": "#c8414b",
@@ -33,22 +35,6 @@ def _has_idle(results) -> bool:
     return any(r.at_peak.get("idle") for r in results)
 
 
-NICE = (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10)
-
-
-def nice_limit(x: float) -> float:
-    """The smallest 1-1.2-1.5-2-2.5-3-4-5-6-8 x 10^k at or above ``x`` (> 0): axis limits
-    on this ladder stay put while the data moves a little, and keep their ticks."""
-    scale = 10.0 ** np.floor(np.log10(x))
-    return next(float(m * scale) for m in NICE if m * scale >= x * (1 - 1e-9))
-
-
-def _set_lim(axis, top: float) -> None:
-    """``axis`` shows 0..``top``; left alone (so its ticks stay drawn) if it already does."""
-    if tuple(axis.get_view_interval()) != (0, top):
-        getattr(axis.axes, f"set_{axis.axis_name}lim")(0, top)
-
-
 def _set_label(axis, text: str) -> None:
     """``axis``'s label, set only if it changes (setting it makes the figure redraw)."""
     if axis.label.get_text() != text:
@@ -58,61 +44,66 @@ def _set_label(axis, text: str) -> None:
 class _Timeline:
     """Heap size of each allocator and the live payload, operation by operation, on ``ax``.
 
-    Lines, peak dots and legend are made for the allocators shown (remade when they
-    change); :meth:`update` sets their data, the legend's labels and the limits (0 to the
-    trace's length; 0 to a :func:`nice_limit` above the highest curve, with head room for
-    the legend).  Lines, dots, legend and the frame over them are animated: moving them
-    leaves the axes, ticks and labels drawn."""
+    A heap line, a "heap + idle pages" line and a peak dot per allocator of :data:`POLICIES`
+    and the payload line are made once and shown or hidden; a legend is made the first time
+    a set of curves is shown, then kept (hidden while another set is shown).  Both axes are
+    :class:`gomem.viz.scale.ValueTicks` -- x: 0 to the trace's length, y: 0 to a round top
+    above the highest curve, with room for the legend -- so that lines, dots, legends, tick
+    values and the frame over them are animated and a new replay leaves the axes drawn."""
 
     def __init__(self, ax):
         self.ax = ax
-        self.curves = None     # per allocator: (policy, has a dotted heap + idle pages line)
-        self.lines = []        # per allocator: (heap, heap + idle or None, peak dot)
-        ax.set_xlabel("operations replayed (dots: where each heap first peaked)")
-        animate(*ax.spines.values())     # drawn over the curves that run along them
-
-    def _make_lines(self, curves: tuple) -> None:
-        """Replace all lines and the legend by those for ``curves``."""
-        ax = self.ax
-        clear_plotted(ax)
-        self.lines = []
-        for policy, idle_line in curves:
-            colour = POLICY_COLOURS.get(policy, "0.3")
-            (heap,) = ax.plot([], [], color=colour, lw=1.6, label="heap")
-            foot = (ax.plot([], [], color=colour, lw=1, ls=":", label="idle")[0] if idle_line
-                    else None)
-            (dot,) = ax.plot([], [], "o", color=colour, ms=5)
-            self.lines.append((heap, foot, dot))
-        (self.payload,) = ax.plot([], [], color="black", ls="--", lw=1.2, label="payload")
-        self.legend = ax.legend(fontsize=8, loc="upper left", framealpha=0.9, ncol=2)
-        self.labelled = [line for heap, foot, _ in self.lines for line in (heap, foot) if line]
-        self.labelled.append(self.payload)      # the legend's entries, in order
-        self.curves = curves
-        animate(*ax.lines, self.legend)
+        self.x = ValueTicks(ax, "x", 4, "operations replayed (dots: where each heap first "
+                            "peaked)", headroom=1.0)
+        self.y = ValueTicks(ax, "y", 4, "bytes (KiB)")
+        self.lines = {}        # policy -> (heap, heap + idle pages, peak dot)
+        for policy in POLICIES:
+            colour = POLICY_COLOURS[policy]
+            self.lines[policy] = (ax.plot([], [], color=colour, lw=1.6)[0],
+                                  ax.plot([], [], color=colour, lw=1, ls=":")[0],
+                                  ax.plot([], [], "o", color=colour, ms=5)[0])
+        (self.payload,) = ax.plot([], [], color="black", ls="--", lw=1.2)
+        self.legends: dict[tuple, Legend] = {}    # the curves a legend lists -> legend
+        animate(*ax.lines, *ax.spines.values())   # the frame is drawn over the curves
 
     def update(self, results, unit: int, uname: str) -> None:
         """Show ``results`` (one per allocator) in bytes / ``unit`` (named ``uname``)."""
-        ax, first = self.ax, results[0]
-        curves = tuple((r.policy, r.peak_footprint > r.peak_heap) for r in results)
-        if curves != self.curves:
-            self._make_lines(curves)
-        for r, (heap, foot, dot) in zip(results, self.lines):
-            xs = [s.op for s in r.samples]
-            heap.set_data(xs, [s.heap / unit for s in r.samples])
+        first = results[0]
+        xtop = self.x.show(first.ops)
+        ytop = self.y.show(max(max(s.footprint for s in r.samples) for r in results) / unit
+                           * 1.4) * unit                 # room for the legend above
+        _set_label(self.ax.yaxis, f"bytes ({uname})")
+        shown = {r.policy for r in results}
+        for policy, lines in self.lines.items():
+            for line in lines:
+                line.set_visible(policy in shown)
+        curves = []
+        for r in results:
+            heap, foot, dot = self.lines[r.policy]
+            xs = np.array([s.op for s in r.samples]) / xtop
+            heap.set_data(xs, np.array([s.heap for s in r.samples]) / ytop)
             heap.set_label(f"{r.label}: heap (peak {r.peak_heap / unit:.0f} {uname})")
-            if foot is not None:
-                foot.set_data(xs, [s.footprint / unit for s in r.samples])
+            dot.set_data([r.at_peak["op"] / xtop], [r.peak_heap / ytop])
+            curves.append(heap)
+            foot.set_visible(r.peak_footprint > r.peak_heap)
+            if foot.get_visible():
+                foot.set_data(xs, np.array([s.footprint for s in r.samples]) / ytop)
                 foot.set_label(f"{r.label}: heap + idle pages")
-            dot.set_data([r.at_peak["op"]], [r.peak_heap / unit])
-        self.payload.set_data([s.op for s in first.samples],
-                              [s.payload / unit for s in first.samples])
+                curves.append(foot)
+        self.payload.set_data(np.array([s.op for s in first.samples]) / xtop,
+                              np.array([s.payload for s in first.samples]) / ytop)
         self.payload.set_label(f"live payload (peak {first.peak_payload / unit:.0f} {uname})")
-        for line, text in zip(self.labelled, self.legend.get_texts()):
+        curves.append(self.payload)
+        key = tuple(curves)
+        if key not in self.legends:                # a new artist: the next frame is full
+            legend = Legend(self.ax, curves, [c.get_label() for c in curves], fontsize=8,
+                            loc="upper left", framealpha=0.9, ncol=2)
+            self.legends[key] = self.ax.add_artist(legend)
+            animate(legend)
+        for k, legend in self.legends.items():
+            legend.set_visible(k == key)
+        for line, text in zip(curves, self.legends[key].get_texts()):
             text.set_text(line.get_label())
-        _set_lim(ax.xaxis, first.ops)
-        top = max(max(s.footprint for s in r.samples) for r in results) / unit
-        _set_lim(ax.yaxis, nice_limit(top * 1.5))      # head room for the legend
-        _set_label(ax.yaxis, f"bytes ({uname})")
 
 
 class _Breakdown:
@@ -121,11 +112,14 @@ class _Breakdown:
 
     ``rows`` rows are made once (one per allocator the widget can show), their names
     written left of the axes like tick labels; rows past the results shown stay empty, parts
-    of zero length are hidden.  :meth:`update` sets bars, names and the x limit (0 to a
-    :func:`nice_limit`).  Bars, names, texts and the frame are animated."""
+    of zero length are hidden.  The x axis is a :class:`gomem.viz.scale.ValueTicks` (0 to a
+    round top with room for the utilisation); bars, names, texts, tick values and the frame
+    are animated."""
 
     def __init__(self, ax, rows: int):
         self.ax = ax
+        self.x = ValueTicks(ax, "x", 4, "the heap at its peak (KiB), split by what its "
+                            "bytes hold", headroom=1.18)
         ys = np.arange(rows)
         # BarContainers: one per part, then idle; texts per row
         self.bars = [ax.barh(ys, np.zeros(rows), color=PART_COLOURS[p], edgecolor="white",
@@ -137,7 +131,7 @@ class _Breakdown:
                               transform=ax.get_yaxis_transform()) for y in ys]
         ax.set_ylim(rows - 0.5, -0.5)       # first row on top
         ax.set_yticks([])
-        animate(*ax.patches, *ax.texts, *ax.spines.values())
+        animate(*ax.patches, *self.utils, *self.names, *ax.spines.values())
 
     @staticmethod
     def add_legend(parent, idle: bool, **kw):
@@ -152,19 +146,19 @@ class _Breakdown:
 
     def update(self, results, unit: int, uname: str) -> None:
         """Show ``results``, one per row, in bytes / ``unit`` (named ``uname``)."""
-        ax = self.ax
+        _set_label(self.ax.xaxis, f"the heap at its peak ({uname}), split by what its bytes "
+                   "hold")
+        top = self.x.show(max(r.peak_heap + r.at_peak.get("idle", 0) for r in results)
+                          / unit) * unit
         for y, name in enumerate(self.names):
             r = results[y] if y < len(results) else None
             left = 0.0
             for part, bars in zip(PARTS, self.bars):
-                left += _set_bar(bars[y], left, r.at_peak[part] / unit if r else 0)
-            idle = _set_bar(self.bars[-1][y], left, r.at_peak.get("idle", 0) / unit if r else 0)
+                left += _set_bar(bars[y], left, r.at_peak[part] / top if r else 0)
+            idle = _set_bar(self.bars[-1][y], left, r.at_peak.get("idle", 0) / top if r else 0)
             self.utils[y].set_x(left + idle)
             self.utils[y].set_text(f"  util {100 * r.utilisation:.0f}%" if r else "")
             name.set_text(r.label if r else "")
-        _set_label(ax.xaxis, f"the heap at its peak ({uname}), split by what its bytes hold")
-        right = max(r.peak_heap + r.at_peak.get("idle", 0) for r in results) / unit
-        _set_lim(ax.xaxis, nice_limit(right * 1.18))
 
 
 def _set_bar(bar, left: float, width: float) -> float:
@@ -205,14 +199,13 @@ class ReplayPlot:
     """The widget's picture, built once and updated in place for each replay: heap over time
     on top, the peak's breakdown below (its colour key under it), the title above.
 
-    :meth:`update` sets lines and bars (lines remade when the allocators change), labels,
-    limits and title (the colour key is remade when idle pages appear or go), which skips
-    building axes and ticks -- most of a new figure's cost.  The data, the frames around it
-    and the title are animated, the axes with their ticks and labels are not: a frame whose
-    limits, labels, lines and key stayed restores those and redraws just the data (see
-    :class:`gomem.viz.render.WidgetCanvas`); limits on a :func:`nice_limit` ladder stay
-    put while a new seed or GOGC moves the curves a little.  ``rows``: bars for this many
-    allocators at most.
+    :meth:`update` sets the data of lines and bars made once, tick values, legend texts
+    and title, which skips building axes and ticks -- most of a new figure's cost.  The
+    data, tick values, legends, the frames around the data and the title are animated; the
+    axes with their tick marks and labels are not: a frame restores those and redraws just
+    the animated artists (see :class:`gomem.viz.render.WidgetCanvas`).  Only a set of
+    curves never shown before (a new legend) or a change of unit (KiB / MiB) draws the
+    whole figure again.  ``rows``: bars for this many allocators at most.
     """
 
     def __init__(self, rows: int = len(POLICIES)):
@@ -220,7 +213,11 @@ class ReplayPlot:
                                             gridspec_kw={"height_ratios": [1.7, 1]})
         self.timeline = _Timeline(top)
         self.breakdown = _Breakdown(bot, rows)
-        self.key = self.idle = None      # the colour key, and whether it lists idle pages
+        # the colour key without and with idle pages; the one that applies is shown
+        self.keys = {idle: _Breakdown.add_legend(self.fig, idle,
+                                                 bbox_transform=self.breakdown.ax.transAxes)
+                     for idle in (False, True)}
+        animate(*self.keys.values())
         self.title = self.fig.suptitle("", fontsize=10)
         self.title.set_animated(True)
         self.fig.subplots_adjust(left=0.12, right=0.98, top=0.91, bottom=0.17, hspace=0.32)
@@ -230,12 +227,8 @@ class ReplayPlot:
         unit, uname = _unit(max(r.peak_footprint + r.at_peak.get("idle", 0) for r in results))
         self.timeline.update(results, unit, uname)
         self.breakdown.update(results, unit, uname)
-        if _has_idle(results) != self.idle:     # the key is static: the next frame is full
-            if self.key is not None:
-                self.key.remove()
-            self.idle = _has_idle(results)
-            self.key = _Breakdown.add_legend(self.fig, self.idle,
-                                             bbox_transform=self.breakdown.ax.transAxes)
+        for idle, key in self.keys.items():
+            key.set_visible(idle == _has_idle(results))
         self.title.set_text(title)
         return self.fig
 

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib import rcParams
-from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import ScaledTranslation
 
 from gomem.timeline import SWEEP_STATE_NAMES
 from gomem.viz.render import animate, legend_for, still
+from gomem.viz.scale import ValueTicks
 
 STATE_COLORS = {"h-2": "#e6550d", "h-1": "#fdae6b", "h": "#31a354", "h+1": "#9e9ac8",
                 "h+3": "#3182bd"}
@@ -22,19 +20,6 @@ STACK = ("h+3", "h+1", "h", "h-1", "h-2")
 # The states a sample of gc_cycles shows (nobody is mid-sweep, and each GC flushes the
 # mcaches at once): the key always lists them, so full and lazy sweep share one (static) key.
 KEY_STATES = ("h+3", "h", "h-2")
-ROUND_STEPS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)   # x 10^k: the steps of a y axis
-
-
-def round_top(peak: float, intervals: int) -> int:
-    """The top of a y axis with ``intervals`` equal steps for data up to ``peak``: the
-    smallest whole step of :data:`ROUND_STEPS` x 10^k that leaves 5% headroom."""
-    scale = 1
-    while True:
-        for m in ROUND_STEPS:
-            step = m * scale
-            if step == int(step) and step * intervals >= peak * 1.05:
-                return int(step) * intervals
-        scale *= 10
 
 
 class TimelinePlot:
@@ -42,9 +27,9 @@ class TimelinePlot:
 
     Top: heap in use (KiB) stacked by sweep state, live bytes dashed, GCs dotted.
     Bottom: number of spans in each state.  x counts cycles (allocations / objects per
-    cycle), so the x axis stays put; each panel's y axis is 0..1 with fixed ticks, and the
-    data are divided by a round top (:func:`round_top`) whose tick values are texts beside
-    the ticks; the key sits below the panels.  So an update only sets data and texts of
+    cycle), so the x axis stays put; each panel's y axis is a
+    :class:`gomem.viz.scale.ValueTicks` (0..1, the data divided by a round top whose tick
+    values are animated texts); the key sits below the panels.  So an update only sets data and texts of
     animated artists (stacks, lines, tick values, the spines drawn over the stacks, title):
     axes, ticks, labels and key are the canvas's saved static layer and are not drawn
     again (see :class:`gomem.viz.render.WidgetCanvas`)."""
@@ -58,9 +43,9 @@ class TimelinePlot:
         self.ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
         self.title = self.ax.set_title(" ", fontsize=10, animated=True)
         self.cycles = None                          # the x range shown
-        self.bands, self.gcs, self.tick_values = {}, {}, {}
+        self.bands, self.gcs, self.values = {}, {}, {}
         for ax, label, intervals in ((self.ax, "heap in use (KiB)", 4), (self.ax2, "spans", 3)):
-            self._fix_y(ax, label, intervals)
+            self.values[ax] = ValueTicks(ax, "y", intervals, label)
             self.bands[ax] = {st: ax.fill_between([0, 0], 0, 0, facecolor=STATE_COLORS[st],
                                                   alpha=0.85, label=f"{st}: {SWEEP_STATE_NAMES[st]}")
                               for st in STACK}
@@ -71,33 +56,6 @@ class TimelinePlot:
                                     label="live objects (slot bytes)")
         animate(self.live, self.title)
         self.timeline = None
-
-    def _fix_y(self, ax, label: str, intervals: int) -> None:
-        """y from 0 to 1 with ``intervals`` ticks whose values are animated texts, and the
-        axis label left of room for four-digit values."""
-        ax.set_ylim(0, 1)
-        ticks = np.linspace(0, 1, intervals + 1)
-        ax.set_yticks(ticks)
-        ax.tick_params(axis="y", labelleft=False)
-        size = rcParams["ytick.labelsize"]
-        gap = (rcParams["ytick.major.size"] + rcParams["ytick.major.pad"]) / 72
-        left = ax.transAxes + ScaledTranslation(-gap, 0, self.fig.dpi_scale_trans)
-        self.tick_values[ax] = [ax.text(0, y, "", transform=left, ha="right",
-                                        va="center_baseline", fontsize=size) for y in ticks]
-        animate(*self.tick_values[ax])
-        room = gap + (TextPath((0, 0), "0000", size=self.tick_values[ax][0].get_fontsize())
-                      .get_extents().width + rcParams["axes.labelpad"]) / 72
-        ax.set_ylabel(label)
-        ax.yaxis.set_label_coords(
-            0, 0.5, ax.transAxes + ScaledTranslation(-room, 0, self.fig.dpi_scale_trans))
-
-    def _scale(self, ax, peak: float) -> int:
-        """Write the tick values of ``ax`` for data up to ``peak``; returns the axis top."""
-        texts = self.tick_values[ax]
-        top = round_top(peak, len(texts) - 1)
-        for i, text in enumerate(texts):
-            text.set_text(f"{top // (len(texts) - 1) * i}")
-        return top
 
     def update(self, tl, title: str = ""):
         """Show ``tl``; returns the figure."""
@@ -114,7 +72,7 @@ class TimelinePlot:
         spans = np.array([[s.spans[st] for s in tl.samples] for st in STACK])
         tops = {}
         for a, data in ((ax, kib), (ax2, spans)):
-            tops[a] = self._scale(a, data.sum(axis=0).max())
+            tops[a] = self.values[a].show(data.sum(axis=0).max())
             edges = np.vstack([np.zeros(len(xs)), data.cumsum(axis=0)]) / tops[a]
             for st, below, above in zip(STACK, edges, edges[1:]):
                 self.bands[a][st].set_data(xs, below, above)

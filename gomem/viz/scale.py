@@ -1,0 +1,92 @@
+"""Axes that keep their range while the data moves, so a widget's figure keeps its ticks.
+
+Rescaling an axis (``set_ylim``) makes matplotlib place, lay out and draw every tick again,
+and so redraw the whole figure: 50-100 ms for a lesson figure, most of a widget update.
+:class:`ValueTicks` fixes an axis at 0..1 with fixed tick marks and writes the tick *values*
+as animated texts beside them; a plot divides its data by the top that
+:meth:`ValueTicks.show` returns (a :func:`round_top`), and only those texts change when
+the data's range does.  The picture is what ``set_ylim(0, top)`` with evenly spaced ticks
+would give; the tick marks, grid and axis label stay in the canvas's static layer (see
+:class:`gomem.viz.render.WidgetCanvas`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib import rcParams
+from matplotlib.textpath import TextPath
+from matplotlib.transforms import ScaledTranslation
+
+from gomem.viz.render import animate
+
+ROUND_STEPS = (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8)   # x 10^k: the steps of an axis
+
+
+def round_top(peak: float, intervals: int, headroom: float = 1.05) -> int:
+    """The top of an axis with ``intervals`` equal steps for data up to ``peak``: the
+    smallest whole step of :data:`ROUND_STEPS` x 10^k that leaves ``headroom`` (1.05: the
+    data fill at most 95% of the axis)."""
+    scale = 1
+    while True:
+        for m in ROUND_STEPS:
+            step = m * scale
+            if step == int(step) and step * intervals >= peak * headroom:
+                return int(step) * intervals
+        scale *= 10
+
+
+class ValueTicks:
+    """``ax``'s x or y axis fixed at 0..1 with ``intervals`` + 1 ticks whose values are
+    animated texts, and its ``label`` placed clear of values up to ``width`` characters
+    wide (``width`` digits for a y axis; one line of text for an x axis).
+
+    :meth:`show` writes the values for data up to ``peak`` and returns the axis top:
+    plot ``value / top``."""
+
+    def __init__(self, ax, axis: str = "y", intervals: int = 4, label: str = "",
+                 width: int = 4, headroom: float = 1.05):
+        self.ax, self.axis, self.intervals, self.headroom = ax, axis, intervals, headroom
+        self.top = None
+        fig = ax.get_figure(root=True)
+        ticks = np.linspace(0, 1, intervals + 1)
+        size = rcParams[f"{'x' if axis == 'x' else 'y'}tick.labelsize"]
+        gap = (rcParams[f"{axis}tick.major.size"] + rcParams[f"{axis}tick.major.pad"]) / 72
+        if axis == "y":
+            ax.set_ylim(0, 1)
+            ax.set_yticks(ticks)
+            ax.tick_params(axis="y", labelleft=False)
+            at = ax.transAxes + ScaledTranslation(-gap, 0, fig.dpi_scale_trans)
+            self.texts = [ax.text(0, t, "", transform=at, ha="right", va="center_baseline",
+                                  fontsize=size) for t in ticks]
+            room = gap + (TextPath((0, 0), "0" * width, size=self.texts[0].get_fontsize())
+                          .get_extents().width + rcParams["axes.labelpad"]) / 72
+            ax.set_ylabel(label)
+            ax.yaxis.set_label_coords(
+                0, 0.5, ax.transAxes + ScaledTranslation(-room, 0, fig.dpi_scale_trans))
+        else:
+            ax.set_xlim(0, 1)
+            ax.set_xticks(ticks)
+            ax.tick_params(axis="x", labelbottom=False)
+            at = ax.transAxes + ScaledTranslation(0, -gap, fig.dpi_scale_trans)
+            self.texts = [ax.text(t, 0, "", transform=at, ha="center", va="top",
+                                  fontsize=size) for t in ticks]
+            room = gap + (self.texts[0].get_fontsize() * 1.25 + rcParams["axes.labelpad"]) / 72
+            ax.set_xlabel(label)
+            ax.xaxis.set_label_coords(
+                0.5, 0, ax.transAxes + ScaledTranslation(0, -room, fig.dpi_scale_trans))
+        animate(*self.texts)
+
+    def show(self, peak: float) -> int:
+        """Write the tick values for data up to ``peak``; returns the axis top."""
+        top = round_top(peak, self.intervals, self.headroom)
+        if top != self.top:
+            step = top // self.intervals
+            for i, text in enumerate(self.texts):
+                text.set_text(f"{step * i}")
+            self.top = top
+        return top
+
+    @property
+    def values(self) -> list[str]:
+        """The tick values shown, first to last."""
+        return [t.get_text() for t in self.texts]
