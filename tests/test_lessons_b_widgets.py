@@ -85,19 +85,25 @@ def test_workload_widget():
     assert sum(w.result["path_counts"].values()) == 2000
 
 
-def test_workload_widget_keeps_one_figure_while_the_heap_fits_its_map():
-    """Counts, GOMAXPROCS and small-object mixes change what the figure shows, not its
-    shape: one figure, never fully redrawn after its first frame (the key, the bars and the
-    captions are animated)."""
+def test_workload_widget_keeps_one_figure():
+    """Counts, GOMAXPROCS and mixes change what the figure shows, not its shape: one
+    figure, never fully redrawn after its first frame (the key, the bars, the captions and
+    the page map's tick values are animated); a bigger heap gets more pages per row."""
     w = workload_widget(seed=1)
     w.png
     fig, canvas = w.figure, w.figure.canvas
     full = canvas.full_draws
-    for name, value in [("count", 2500), ("gomaxprocs", 5), ("mix", "tiny"),
+    for name, value in [("count", 2500), ("gomaxprocs", 5), ("mix", "with large"),
+                        ("count", 4000), ("gomaxprocs", 8), ("mix", "tiny"),
                         ("mix", "one class (48 B)"), ("gomaxprocs", 1), ("count", 100)]:
         w.controls[name].value = value
         w.png
         assert w.figure is fig, (name, value)
+        view = w.result["view"]
+        per = vh.pages_per_row(view, 8)
+        assert -(-view.pages_spanned // per) <= 8
+        assert fig.axes[1].texts[4].get_text() == str(per)      # the last column's value
+        assert f"{per} per row" in fig.axes[1].get_title(loc="left")
     assert canvas.full_draws == full
     detail = [t.get_text() for t in fig.axes[2].texts]
     assert detail[0].startswith("class 5 (48 B) scan: ") and detail[1:] == \

@@ -20,6 +20,7 @@ from gomem.events import PATHS
 from gomem.mheap import HEAP_ARENA_BYTES
 from gomem.sizeclasses import CLASS_TO_SIZE, PAGE_SIZE
 from gomem.viz.render import animate, still
+from gomem.viz.scale import ValueTicks
 
 PATH_COLORS = {"zerobase": "#bbbbbb", "tiny block": "#8dd3c7", "nextFreeFast": "#4daf4a",
                "nextFreeIndex": "#a6d854", "mcentral.cacheSpan": "#ffd92f",
@@ -59,10 +60,10 @@ def plot_path_counts(counts: dict, title: str = ""):
     return still(fig)
 
 
-def pages_per_row(view) -> int:
-    """64 pages (512 KiB) per row, doubled until the map fits in MAX_ROWS rows."""
+def pages_per_row(view, rows: int = MAX_ROWS) -> int:
+    """64 pages (512 KiB) per row, doubled until the map fits in ``rows`` rows."""
     per = PAGES_PER_ROW
-    while -(-view.pages_spanned // per) > MAX_ROWS and per < 4096:
+    while -(-view.pages_spanned // per) > rows:
         per *= 2
     return per
 
@@ -96,15 +97,17 @@ class HeapMapPlot:
     Bottom: the slots of up to ``detail`` spans (the emptiest of each class).  With bars,
     a panel of allocation paths (``EventLog.path_counts``) comes first.
 
-    The layout (figure height, axes, ticks) depends only on :meth:`layout_of`; a widget
-    keeps one plot per layout and :meth:`update` swaps the data, which skips building
-    axes and ticks -- most of a new figure's cost.  What an update changes is animated
-    (bars, numbers, images, outlines, captions, and the frames drawn over them), so the
-    rest of the picture -- axes, ticks, legend -- stays in the canvas's static layer.
+    The layout (figure height, axes, ticks) depends only on :meth:`layout_of`: the rows of
+    the page map (its pages per row follow the heap: :func:`pages_per_row`), the detail rows
+    and the bars.  :meth:`update` swaps the data, which skips building axes and ticks --
+    most of a new figure's cost.  What an update changes is animated (bars, numbers,
+    images, outlines, captions, the page map's tick values, and the frames drawn over
+    them), so the rest of the picture -- axes, tick marks, labels -- stays in the canvas's
+    static layer.  The lesson's widget keeps one plot of 8 rows for every heap it makes.
     """
 
-    def __init__(self, rows: int, per: int, ndetail: int, paths: tuple | None):
-        self.layout = rows, per, ndetail, paths
+    def __init__(self, rows: int, ndetail: int, paths: tuple | None):
+        self.layout = rows, ndetail, paths
         h_map = (0.42 if rows <= 4 else 0.3) * rows + 0.6
         h_det = 0.32 * ndetail + 0.7
         h_paths = 2.9 if paths is not None else 0.0
@@ -132,21 +135,18 @@ class HeapMapPlot:
         # page map: an image, CELL x CELL pixels per page (fast to build and to redraw)
         ax = self.map_ax = fig.add_axes([left, 1 - (1.45 + h_paths + h_map) / height, width,
                                          (h_map - 0.3) / height])
-        self.map_img = ax.imshow(np.ones((rows * CELL, per * max(1, 512 // per), 3)),
-                                 extent=(0, per, rows, 0), aspect="auto",
-                                 interpolation="nearest")
+        # x: the page's column as a share of the row, the values (pages) written by update
+        self.columns = ValueTicks(ax, "x", 4, fontsize=7)
+        self.map_img = ax.imshow(np.ones((rows * CELL, 512, 3)), extent=(0, 1, rows, 0),
+                                 aspect="auto", interpolation="nearest")
         self.edges = ax.add_collection(LineCollection([]))
-        animate(self.map_img, self.edges, *ax.spines.values())
-        self.map_labels: list[str] = []
-        ax.set_xlim(0, per)
         ax.set_ylim(rows, 0)
-        ax.set_xticks(range(0, per + 1, per // 4))
-        ax.set_xticklabels([str(t) for t in range(0, per + 1, per // 4)], fontsize=7)
-        ax.set_yticks([r + 0.5 for r in range(rows)])
-        ax.tick_params(axis="y", labelsize=7)
-        ax.set_title(f"pages (8 KiB each, {per} per row): spans coloured by class, filled by "
-                     "share of slots in use; striped = a P's page cache", fontsize=8.5,
-                     loc="left")
+        ax.set_yticks([r + 0.5 for r in range(rows)], [""] * rows)
+        self.row_labels = [ax.text(0, r + 0.5, "", transform=_beside_ticks(ax), ha="right",
+                                   va="center", fontsize=7) for r in range(rows)]
+        self.map_title = ax.set_title(" ", fontsize=8.5, loc="left")
+        animate(self.map_img, self.edges, *self.row_labels, self.map_title,
+                *ax.spines.values())
         self.key = _Key(fig, left + width + 0.015, 1 - (1.25 + h_paths) / height)
         # slot detail: one image row per span, each stretched over the full width
         self.detail_ax = ax_d = None
@@ -160,11 +160,9 @@ class HeapMapPlot:
             ax_d.set_xlim(0, 1)
             ax_d.set_ylim(ndetail - 0.5, -0.5)
             ax_d.set_yticks(range(ndetail), [""] * ndetail)
-            # the rows' captions change with every update: texts where tick labels would be
-            beside_ticks = ax_d.get_yaxis_transform() + ScaledTranslation(-7 / 72, 0,
-                                                                          fig.dpi_scale_trans)
-            self.detail_labels = [ax_d.text(0, r, "", transform=beside_ticks, ha="right",
-                                            va="center", fontsize=7) for r in range(ndetail)]
+            self.detail_labels = [ax_d.text(0, r, "", transform=_beside_ticks(ax_d),
+                                            ha="right", va="center", fontsize=7)
+                                  for r in range(ndetail)]
             animate(*self.detail_imgs, *self.detail_labels, *ax_d.spines.values())
             ax_d.set_xticks([0, 1])
             ax_d.set_xticklabels(["slot 0", "last slot"], fontsize=7)
@@ -176,18 +174,18 @@ class HeapMapPlot:
 
     @staticmethod
     def layout_of(view, detail: int = 6, counts: dict | None = None,
-                  min_rows: int = 1) -> tuple:
-        """What fixes the figure's shape: page-map rows (at least ``min_rows``, rounded up to
-        a ``ROW_STEPS`` value, so a growing heap keeps its figure for a while), pages per
-        row, detail rows (``detail``, or the classes in use if fewer and ``min_rows`` is 1),
-        bars.  A widget passes ``min_rows`` so that its map keeps one scale and one figure
-        while the heap grows and shrinks."""
-        per = pages_per_row(view)
-        rows = max(min_rows, -(-view.pages_spanned // per))
+                  rows: int | None = None) -> tuple:
+        """What fixes the figure's shape: page-map rows, detail rows, bars.  By default the
+        map's rows are what ``view`` needs at the scale of :func:`pages_per_row` (rounded
+        up to a ``ROW_STEPS`` value) and the detail rows are the classes in use (at most
+        ``detail``); a widget gives ``rows`` and keeps one figure with ``detail`` detail
+        rows, whatever the heap: the pages per row change instead."""
+        paths = None if counts is None else tuple(p for p in PATHS if p in counts)
+        if rows is not None:
+            return rows, detail, paths
+        rows = -(-view.pages_spanned // pages_per_row(view))
         rows = min([r for r in ROW_STEPS if r >= rows], default=rows)
-        ndetail = detail if min_rows > 1 else len(_detail_spans(view, detail))
-        return (rows, per, ndetail,
-                None if counts is None else tuple(p for p in PATHS if p in counts))
+        return rows, len(_detail_spans(view, detail)), paths
 
     @classmethod
     def for_view(cls, view, detail: int = 6, counts: dict | None = None) -> HeapMapPlot:
@@ -198,7 +196,8 @@ class HeapMapPlot:
 
     def update(self, view, title: str = "", counts: dict | None = None):
         """Show ``view`` (its :meth:`layout_of` must be this plot's); returns the figure."""
-        rows, per, ndetail, paths = self.layout
+        rows, ndetail, paths = self.layout
+        per = pages_per_row(view, rows)
         if self.bars is not None:
             self.bars.update(counts)
         used = view.pages_spanned * PAGE_SIZE
@@ -210,21 +209,23 @@ class HeapMapPlot:
             f"dark = pages drawn below ({used >> 10} KiB)")
         classes = sorted({s.spanclass for s in view.spans})
         self.map_img.set_data(page_map_image(view, classes, rows, per))
+        self.columns.show_top(per)
+        self.map_title.set_text(f"pages (8 KiB each, {per} per row): spans coloured by "
+                                "class, filled by share of slots in use; striped = a P's "
+                                "page cache")
         segs, colors, widths = [], [], []
         for s in view.spans:
             edge = "black" if s.cached_by is None else P_COLORS[s.cached_by % len(P_COLORS)]
             for row, col, n in _span_cells(view, s, per):
-                segs.append([(col, row), (col + n, row), (col + n, row + 1), (col, row + 1),
-                             (col, row)])
+                x0, x1 = col / per, (col + n) / per
+                segs.append([(x0, row), (x1, row), (x1, row + 1), (x0, row + 1), (x0, row)])
                 colors.append(edge)
                 widths.append(0.6 if s.cached_by is None else 2.2)
         self.edges.set_segments(segs)
         self.edges.set_color(colors)
         self.edges.set_linewidth(widths)
-        labels = [f"{view.first_page + r * per * PAGE_SIZE:#x}" for r in range(rows)]
-        if labels != self.map_labels:   # new tick labels would redraw the whole figure
-            self.map_ax.set_yticklabels(labels)
-            self.map_labels = labels
+        for r, label in enumerate(self.row_labels):
+            label.set_text(f"{view.first_page + r * per * PAGE_SIZE:#x}")
         self.key.update([(class_label(c), {"facecolor": class_color(c, classes)})
                          for c in classes]
                         + [(f"P{p}: page cache / span in its mcache",
@@ -243,6 +244,12 @@ class HeapMapPlot:
                     label.set_text("(no other class in use)" if r == len(chosen) else "")
         self.suptitle.set_text(title)
         return self.fig
+
+
+def _beside_ticks(ax):
+    """Where ``ax``'s y tick labels go: left of the axes by the tick length and pad."""
+    return ax.get_yaxis_transform() + ScaledTranslation(-7 / 72, 0,
+                                                        ax.get_figure(root=True).dpi_scale_trans)
 
 
 class _Key:

@@ -44,12 +44,12 @@ class ValueTicks:
     plot ``value / top``."""
 
     def __init__(self, ax, axis: str = "y", intervals: int = 4, label: str = "",
-                 width: int = 4, headroom: float = 1.05):
+                 width: int = 4, headroom: float = 1.05, fontsize=None):
         self.ax, self.axis, self.intervals, self.headroom = ax, axis, intervals, headroom
         self.top = None
         fig = ax.get_figure(root=True)
         ticks = np.linspace(0, 1, intervals + 1)
-        size = rcParams[f"{'x' if axis == 'x' else 'y'}tick.labelsize"]
+        size = fontsize or rcParams[f"{axis}tick.labelsize"]
         gap = (rcParams[f"{axis}tick.major.size"] + rcParams[f"{axis}tick.major.pad"]) / 72
         if axis == "y":
             ax.set_ylim(0, 1)
@@ -78,7 +78,11 @@ class ValueTicks:
 
     def show(self, peak: float) -> int:
         """Write the tick values for data up to ``peak``; returns the axis top."""
-        top = round_top(peak, self.intervals, self.headroom)
+        return self.show_top(round_top(peak, self.intervals, self.headroom))
+
+    def show_top(self, top: int) -> int:
+        """Write the tick values of an axis from 0 to ``top`` (a multiple of the
+        intervals); returns ``top``."""
         if top != self.top:
             step = top // self.intervals
             for i, text in enumerate(self.texts):

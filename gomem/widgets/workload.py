@@ -35,9 +35,8 @@ def workload_widget(seed: int = 0, count: int = 1000, mix: str = "typical",
                 "path_counts": w.path_counts, "spans": len(view.spans),
                 "heap_in_use": w.heap.stats.heap_in_use, "locks": w.lock_acquisitions}
 
-    # HeapMapPlot.layout_of(...) -> plot, reused while the shape is the same: at least
-    # 8 rows of 64 pages (the first 4 MiB the heap grows by) and 6 detail rows, so that only
-    # a heap of more than 768 pages ('with large') changes the picture's shape
+    # HeapMapPlot.layout_of(...) -> plot: 8 rows (of 64 pages at first, the 4 MiB the heap
+    # grows by; more when the heap outgrows them) and 6 detail rows, so one plot serves all
     plots: dict = {}
 
     def draw(r):
@@ -46,7 +45,7 @@ def workload_widget(seed: int = 0, count: int = 1000, mix: str = "typical",
                  f"(seed {seed})\n{100 * fast / r['count']:.0f}% lock-free fast path, "
                  f"{r['spans']} spans, {r['heap_in_use'] >> 10} KiB in use, "
                  f"{r['locks']} heap-lock takes")
-        layout = viz.HeapMapPlot.layout_of(r["view"], counts=r["path_counts"], min_rows=8)
+        layout = viz.HeapMapPlot.layout_of(r["view"], counts=r["path_counts"], rows=8)
         if layout not in plots:
             plots[layout] = viz.HeapMapPlot(*layout)
         return plots[layout].update(r["view"], title, r["path_counts"])
