@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from itertools import accumulate
 
 from gomem.errors import ConfigError
 from gomem.heap import Heap
@@ -77,11 +78,11 @@ def simulate(gomaxprocs: int, mix: str, n_allocs: int, rng: random.Random,
     h = Heap(gomaxprocs=gomaxprocs)
     refills = _count_refills(h)
     sizes = MIXES[mix]
-    weights = [w for _, _, w in sizes]
+    cum_weights = list(accumulate(w for _, _, w in sizes))   # what choices(weights) makes
     recent: list[int] = []
     gcs = 0
     for i in range(1, n_allocs + 1):
-        size, noscan, _ = rng.choices(sizes, weights)[0]
+        size, noscan, _ = rng.choices(sizes, cum_weights=cum_weights)[0]
         recent.append(h.malloc(size, noscan=noscan, p=rng.randrange(gomaxprocs)))
         if i % gc_every == 0:
             recent = recent[-live:] if live else []
