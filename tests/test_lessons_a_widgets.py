@@ -80,6 +80,43 @@ def test_placement_widget_is_fast():
     assert median_update(w, "size", [8, 24, 100, 512, 1024, 4000, 40000, 100000]) < BUDGET_S
 
 
+def test_placement_widget_redraws_only_what_changes():
+    """One figure, updated in place: a new request leaves the static layer (axes, labels)
+    as drawn, and the span's page ticks, legend and slot parts follow the request."""
+    w = placement_widget()
+    fig = w.figure
+    w.png
+    full = fig.canvas.full_draws
+    for size in (8, 1024, 40000, 1 << 20):
+        w.controls["size"].value = size
+        w.png
+    w.controls["pointers"].value = True
+    w.png
+    assert w.figure is fig and fig.canvas.full_draws == full
+
+
+def test_placement_plot_draws_the_span_and_the_slot():
+    from gomem.course.layout import place
+    plot = viz_sc.PlacementPlot()
+    plot.update(place(1 << 20, noscan=True))          # 128 pages: a label every 8 pages
+    assert plot.pages.shown == [f"{p * 8} KiB" for p in range(0, 129, 8)]
+    assert plot.bytes.shown[0] == "0 KiB" and plot.bytes.shown[-1] == "1000 KiB"
+    plot.update(place(24, noscan=False), "t")
+    assert plot.pages.shown == ["0 KiB", "8 KiB"]
+    assert [t.get_text() for t in plot.legend.get_texts()] == [
+        "slots (7920 B)", "tail (16 B)", "heap bits (128 B)", "inline mark bits (128 B)"]
+    heap_bits = plot.runs["heap bits"]
+    assert heap_bits.get_x() == pytest.approx((7920 + 16) / 8192)
+    assert heap_bits.get_width() == pytest.approx(128 / 8192)
+    plot.update(place(1024, noscan=False))            # header, object, round-up waste
+    widths = {k: bar.get_width() * 1152 for k, bar in plot.parts.items()}
+    assert widths == pytest.approx({"header": 8, "object": 1024, "waste": 120})
+    assert plot.part_labels["object"].get_text() == "object 1024 B"
+    assert plot.bytes.shown == ["0", "200", "400", "600", "800", "1000"]
+    plot.update(place(100, noscan=True))              # no header: its bar is hidden
+    assert not plot.parts["header"].get_visible() and plot.parts["object"].get_x() == 0
+
+
 def test_waste_widget():
     w = waste_widget()
     assert w.title.startswith("256 B - 2 KiB, no pointers")
@@ -92,6 +129,32 @@ def test_waste_widget():
     ax = w.figure.axes[0]
     assert ax.get_ylabel() == "waste in the slot (%)"
     assert median_update(w, "sizes", list(w.controls["sizes"].options) * 2) < BUDGET_S
+
+
+def test_waste_widget_keeps_its_axes_for_every_range():
+    w = waste_widget()
+    fig = w.figure
+    w.png
+    full = fig.canvas.full_draws
+    for pointers in (True, False):
+        w.controls["pointers"].value = pointers
+        for sizes in w.controls["sizes"].options:
+            w.controls["sizes"].value = sizes
+            w.png
+            assert w.figure is fig
+    assert fig.canvas.full_draws == full
+    assert w.result["sizes"] == "1 B - 32 KiB"
+
+
+def test_waste_plot_scales_the_curve_to_its_axes():
+    plot = viz_sc.WastePlot()
+    plot.update([2048, 2304, 3072], [12.5, 0.0, 15.8], [2048, 3072], (3072, 15.8), "t")
+    assert plot.y.values == ["0", "4", "8", "12", "16", "20"]
+    assert list(plot.curve.get_xdata()) == pytest.approx([0, 0.25, 1])
+    assert list(plot.curve.get_ydata()) == pytest.approx([12.5 / 20, 0, 15.8 / 20])
+    assert plot.x.shown == ["2200", "2400", "2600", "2800", "3000"]
+    assert plot.label.get_text() == "worst: 3072 B, 15.8%" and plot.ax.get_title() == "t"
+    assert len(plot.bounds.get_segments()) == 2
 
 
 def test_max_waste_chart_draws_the_table():
@@ -111,6 +174,7 @@ def test_tail_rule_and_placement_figures():
     assert len(fig.axes[0].patches) == 7
     fig = viz_sc.plot_placement(place(24, noscan=False), "p")
     assert fig.get_suptitle() == "p"
+    assert not any(a.get_animated() for a in fig.findobj())   # a one-off picture: still
 
 
 def test_allocator_map_and_growth_plot():

@@ -7,14 +7,17 @@ as animated texts beside them; a plot divides its data by the top that
 :meth:`ValueTicks.show` returns (a :func:`round_top`), and only those texts change when
 the data's range does.  The picture is what ``set_ylim(0, top)`` with evenly spaced ticks
 would give; the tick marks, grid and axis label stay in the canvas's static layer (see
-:class:`gomem.viz.render.WidgetCanvas`).
+:class:`gomem.viz.render.WidgetCanvas`).  :class:`MovingTicks` is the same for an x axis
+whose ticks move too (animated tick marks at any positions).
 """
 
 from __future__ import annotations
 
 import numpy as np
 from matplotlib import rcParams
+from matplotlib.markers import TICKDOWN
 from matplotlib.textpath import TextPath
+from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import ScaledTranslation
 
 from gomem.viz.render import animate
@@ -50,7 +53,7 @@ class ValueTicks:
         fig = ax.get_figure(root=True)
         ticks = np.linspace(0, 1, intervals + 1)
         size = fontsize or rcParams[f"{axis}tick.labelsize"]
-        gap = (rcParams[f"{axis}tick.major.size"] + rcParams[f"{axis}tick.major.pad"]) / 72
+        gap = _gap(axis)
         if axis == "y":
             ax.set_ylim(0, 1)
             ax.set_yticks(ticks)
@@ -70,10 +73,7 @@ class ValueTicks:
             at = ax.transAxes + ScaledTranslation(0, -gap, fig.dpi_scale_trans)
             self.texts = [ax.text(t, 0, "", transform=at, ha="center", va="top",
                                   fontsize=size) for t in ticks]
-            room = gap + (self.texts[0].get_fontsize() * 1.25 + rcParams["axes.labelpad"]) / 72
-            ax.set_xlabel(label)
-            ax.xaxis.set_label_coords(
-                0.5, 0, ax.transAxes + ScaledTranslation(0, -room, fig.dpi_scale_trans))
+            _label_below(ax, label, self.texts[0].get_fontsize())
         animate(*self.texts)
 
     def show(self, peak: float) -> int:
@@ -94,3 +94,63 @@ class ValueTicks:
     def values(self) -> list[str]:
         """The tick values shown, first to last."""
         return [t.get_text() for t in self.texts]
+
+
+class MovingTicks:
+    """Tick marks and values along ``ax``'s x axis, fixed at 0..1, at positions that change
+    (:class:`ValueTicks` keeps its ticks evenly spaced from 0): up to
+    ``most`` marks and texts, animated like the data, where matplotlib's own ticks would
+    make a new range redraw the whole figure.  ``label`` is placed clear of the values."""
+
+    def __init__(self, ax, most: int, label: str = "", fontsize=None, labelsize=None):
+        fig = ax.get_figure(root=True)
+        size = fontsize or rcParams["xtick.labelsize"]
+        gap = _gap("x")
+        ax.set_xlim(0, 1)
+        ax.set_xticks([])
+        (self.marks,) = ax.plot([], [], ls="", marker=TICKDOWN, ms=rcParams["xtick.major.size"],
+                                mew=rcParams["xtick.major.width"], color=rcParams["xtick.color"],
+                                transform=ax.get_xaxis_transform(), clip_on=False, zorder=2.5)
+        at = ax.get_xaxis_transform() + ScaledTranslation(0, -gap, fig.dpi_scale_trans)
+        self.texts = [ax.text(0, 0, "", transform=at, ha="center", va="top", fontsize=size)
+                      for _ in range(most)]
+        if label:
+            _label_below(ax, label, self.texts[0].get_fontsize(), labelsize)
+        animate(self.marks, *self.texts)
+
+    def show(self, at, labels) -> None:
+        """Marks at ``at`` (0..1), labelled ``labels``; the rest hidden."""
+        self.marks.set_data(at, [0] * len(at))
+        for i, text in enumerate(self.texts):
+            text.set_visible(i < len(labels))
+            if i < len(labels):
+                text.set_x(at[i])
+                text.set_text(labels[i])
+
+    def show_range(self, lo: float, hi: float, fmt) -> None:
+        """Round values from ``lo`` to ``hi`` (about as many as matplotlib would put on
+        this axis), at their place on 0..1, written by ``fmt``."""
+        values = [int(v) for v in MaxNLocator(nbins=9, steps=[1, 2, 2.5, 5, 10],
+                                              integer=True).tick_values(lo, hi)
+                  if lo <= v <= hi]
+        self.show([(v - lo) / (hi - lo) for v in values], [fmt(v) for v in values])
+
+    @property
+    def shown(self) -> list[str]:
+        """The values written, first to last."""
+        return [t.get_text() for t in self.texts if t.get_visible()]
+
+
+def _gap(axis: str) -> float:
+    """Inches from an axis to its tick labels: tick length + pad."""
+    return (rcParams[f"{axis}tick.major.size"] + rcParams[f"{axis}tick.major.pad"]) / 72
+
+
+def _label_below(ax, label: str, value_size: float, labelsize=None) -> None:
+    """``ax``'s x label, placed below one line of tick values of ``value_size`` points (an
+    axis without tick labels would put it right under the axis, over the values)."""
+    room = _gap("x") + (value_size * 1.25 + rcParams["axes.labelpad"]) / 72
+    ax.set_xlabel(label, fontsize=labelsize)
+    ax.xaxis.set_label_coords(
+        0.5, 0, ax.transAxes + ScaledTranslation(0, -room,
+                                                 ax.get_figure(root=True).dpi_scale_trans))

@@ -11,7 +11,7 @@ import ipywidgets as widgets
 
 from gomem.course.layout import MAX_DEMO_SIZE, corners, place, waste_curve
 from gomem.sizeclasses import CLASS_TO_SIZE, MAX_SMALL_ALLOC
-from gomem.viz.sizeclasses import plot_placement, plot_waste_curve
+from gomem.viz.sizeclasses import PlacementPlot, WastePlot
 from gomem.widgets.base import PlotWidget
 
 WIDE = {"description_width": "initial"}   # labels in full, not "GOMAXPR..."
@@ -23,13 +23,11 @@ def placement_widget(size: int = 100, pointers: bool = False) -> PlotWidget:
     def compute(size, pointers, greenteagc):
         return place(size, noscan=not pointers, greenteagc=greenteagc)
 
-    figure = []   # the one figure, drawn again in place for each request
+    plot = PlacementPlot()   # the one figure, updated in place for each request
 
     def draw(pl):
         gc = "Green Tea" if pl.greenteagc else "classic GC"
-        fig = plot_placement(pl, f"[{gc}] {pl.describe()}", figure[0] if figure else None)
-        figure[:] = [fig]
-        return fig
+        return plot.update(pl, f"[{gc}] {pl.describe()}")
 
     controls = {
         "size": widgets.BoundedIntText(size, min=1, max=MAX_DEMO_SIZE, description="size (B)",
@@ -60,19 +58,14 @@ def waste_widget() -> PlotWidget:
                 "worst_pct": pct[worst], "mean_pct": mean,
                 "bounds": [s for s in CLASS_TO_SIZE if lo <= s <= hi]}
 
-    figures: dict = {}   # (sizes, pointers) -> Figure: eight pictures, each drawn once
+    plot = WastePlot()   # the one figure, updated in place for each range
 
     def draw(r):
-        key = (r["sizes"], r["pointers"])
-        if key not in figures:
-            kind = ("with pointers (header > 512 B)" if r["pointers"]
-                    else "no pointers (tiny < 16 B)")
-            title = (f"{r['sizes']}, {kind}: mean waste {r['mean_pct']:.1f}%, worst "
-                     f"{r['worst_pct']:.1f}% at {r['worst_size']} B")
-            bounds = r["bounds"] if len(r["bounds"]) <= 80 else []
-            figures[key] = plot_waste_curve(*r["drawn"], bounds,
-                                            (r["worst_size"], r["worst_pct"]), title)
-        return figures[key]
+        kind = "with pointers (header > 512 B)" if r["pointers"] else "no pointers (tiny < 16 B)"
+        title = (f"{r['sizes']}, {kind}: mean waste {r['mean_pct']:.1f}%, worst "
+                 f"{r['worst_pct']:.1f}% at {r['worst_size']} B")
+        bounds = r["bounds"] if len(r["bounds"]) <= 80 else []
+        return plot.update(*r["drawn"], bounds, (r["worst_size"], r["worst_pct"]), title)
 
     controls = {
         "sizes": widgets.Dropdown(options=list(RANGES), value="256 B - 2 KiB",
