@@ -156,17 +156,6 @@ class WidgetCanvas(FigureCanvasAgg):
             fig.draw_artist(artist)
 
 
-def clear_plotted(*axes) -> None:
-    """Remove what was plotted on ``axes`` (patches, lines, collections, texts, images,
-    legend) but keep the axes and their ticks, so plotting again on them skips building
-    axes and ticks -- most of a new figure's cost."""
-    for ax in axes:
-        for artist in [*ax.patches, *ax.lines, *ax.collections, *ax.texts, *ax.images]:
-            artist.remove()
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
-
-
 def legend_for(parent, handles: list, **kwargs):
     """``parent.legend(handles=handles, **kwargs)`` on an Axes or a Figure, unless its legend
     already lists the same labels (plots here give a label one style): a new legend and its
