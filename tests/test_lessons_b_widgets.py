@@ -191,3 +191,41 @@ def test_timeline_figure():
     live = ax.get_lines()[0].get_ydata() * top
     assert list(live) == pytest.approx([s.live_bytes / 1024 for s in tl.samples])
     assert not any(a.get_animated() for a in fig.findobj())   # a still figure
+
+
+def test_page_map_image_colours_each_page_cell():
+    """Spans: pale class colour, the bottom rows (share of slots used) in full colour;
+    a P's page-cache pages: stripes of its colour on white; other pages white."""
+    run = run_workload(random.Random(4), 1500, "typical", 3)
+    view = heap_view(run.heap)
+    classes = sorted({s.spanclass for s in view.spans})
+    rows, per = 4, 64
+    img = vh.page_map_image(view, classes, rows, per)
+    cw = 512 // per
+    assert img.shape == (rows * vh.CELL, per * cw, 3) and img.dtype == np.uint8
+
+    def cell(page):
+        r, c = divmod(page, per)
+        return img[r * vh.CELL:(r + 1) * vh.CELL, c * cw:(c + 1) * cw].astype(int)
+
+    def rgb255(x):
+        return np.round(np.asarray(x) * 255).astype(int)
+
+    seen = set()
+    for s in view.spans:
+        full = vh._rgb(vh.class_color(s.spanclass, classes))
+        filled = round(vh.CELL * s.used / s.nelems)
+        for page in range(view.page_index(s.base), view.page_index(s.base) + s.npages):
+            px = cell(page)
+            assert (px[vh.CELL - filled:] == rgb255(full)).all()
+            assert (px[:vh.CELL - filled] == rgb255(0.65 + 0.35 * full)).all()
+            seen.add(page)
+    for p, pages in view.page_caches.items():
+        stripe = rgb255(0.55 + 0.45 * vh._rgb(vh.P_COLORS[p]))
+        for a in pages:
+            px = cell(view.page_index(a))
+            on = (px == stripe).all(axis=2)
+            assert on.any() and ((px == 255).all(axis=2) | on).all()
+            seen.add(view.page_index(a))
+    free = [p for p in range(rows * per) if p not in seen]
+    assert free and all((cell(p) == 255).all() for p in free)

@@ -49,6 +49,7 @@ def time_widgets(moves: int = 6) -> list[dict]:
     rows = []
     for name, build in _builders():
         w = build()
+        w.png   # the first picture: in a kernel it is drawn when the cell runs, not on a move
         times = []
         for control in getattr(w, "controls", {}).values():
             for _ in range(moves // max(1, len(w.controls)) + 1):

@@ -333,27 +333,35 @@ def page_map_image(view, classes: list[int], rows: int, per: int = PAGES_PER_ROW
     """RGB image of the page map: white free pages, striped page-cache pages, and spans
     in their class colour (pale) filled from the bottom by the share of slots in use.
     Each page is CELL pixels high and ``max(1, 512 // per)`` wide; uint8 (matplotlib
-    resamples bytes several times faster than floats)."""
+    resamples bytes several times faster than floats).
+
+    Built page by page as two colours and a mask (cache pages: the stripes; spans: the
+    filled bottom rows), then expanded to pixels in one step."""
     cw = max(1, 512 // per)
-    img = np.ones((rows * CELL, per * cw, 3))
+    n = rows * per
+    base = np.ones((n, 3))             # colour where the mask is off
+    mark = np.ones((n, 3))             # colour where it is on
+    cached = np.zeros(n, dtype=bool)
+    filled = np.zeros(n, dtype=int)    # spans: pixel rows filled from the bottom
+    for p, pages in view.page_caches.items():
+        idx = [view.page_index(a) for a in pages]
+        cached[idx] = True
+        mark[idx] = 0.55 + 0.45 * _rgb(P_COLORS[p % len(P_COLORS)])
+    colors = {c: _rgb(class_color(c, classes)) for c in classes}
+    for s in view.spans:
+        c = colors[s.spanclass]
+        first = view.page_index(s.base)
+        pages = slice(first, first + s.npages)
+        cached[pages] = False
+        base[pages] = 0.65 + 0.35 * c
+        mark[pages] = c
+        filled[pages] = round(CELL * (s.used / s.nelems if s.nelems else 1.0))
     yy, xx = np.mgrid[0:CELL, 0:cw]
     stripes = ((xx + yy) % 4) < 2
-    for p, pages in view.page_caches.items():
-        c = _rgb(P_COLORS[p % len(P_COLORS)])
-        for a in pages:
-            row, col = divmod(view.page_index(a), per)
-            cell = img[row * CELL:(row + 1) * CELL, col * cw:(col + 1) * cw]
-            cell[stripes] = 0.55 + 0.45 * c
-    for s in view.spans:
-        c = _rgb(class_color(s.spanclass, classes))
-        pale = 0.65 + 0.35 * c
-        filled = round(CELL * (s.used / s.nelems if s.nelems else 1.0))
-        for row, col, n in _span_cells(view, s, per):
-            block = img[row * CELL:(row + 1) * CELL, col * cw:(col + n) * cw]
-            block[:] = pale
-            if filled:
-                block[CELL - filled:] = c
-    return np.round(img * 255).astype(np.uint8)
+    mask = np.where(cached[:, None, None], stripes, yy >= CELL - filled[:, None, None])
+    img = np.where(mask[..., None], mark[:, None, None], base[:, None, None])  # n, CELL, cw, 3
+    img = img.reshape(rows, per, CELL, cw, 3).transpose(0, 2, 1, 3, 4)
+    return np.round(img.reshape(rows * CELL, per * cw, 3) * 255).astype(np.uint8)
 
 
 def _detail_spans(view, detail: int):
