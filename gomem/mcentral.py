@@ -23,6 +23,7 @@ from collections import deque
 from typing import TYPE_CHECKING
 
 from gomem.errors import HeapCorruptionError
+from gomem.mgcsweep import sweep, try_acquire
 from gomem.sizeclasses import CLASS_TO_NPAGES
 
 if TYPE_CHECKING:
@@ -69,8 +70,6 @@ class MCentral:
         unswept spans hoping one frees a slot (these two share a budget of 100 spans);
         else ``grow`` a new span from the heap.
         """
-        from gomem.mgcsweep import sweep, try_acquire
-
         h = self.mheap
         log = h.log
         sg = h.sweepgen
@@ -117,8 +116,6 @@ class MCentral:
         A span cached before the current sweep began (``sweepgen == sg+1``) is stale:
         it is swept right here.  Otherwise it goes to the partial or full swept set.
         """
-        from gomem.mgcsweep import sweep
-
         h = self.mheap
         if s.alloc_count == 0:
             raise HeapCorruptionError("fatal error: uncaching span but s.allocCount == 0")

@@ -29,6 +29,7 @@ import bisect
 
 from gomem.errors import OutOfMemoryError
 from gomem.mcentral import MCentral
+from gomem.mgcsweep import sweep, try_acquire
 from gomem.mspan import MSpan, MSpanState, new_mark_bits
 from gomem.pagealloc import (HEAP_ADDR_BITS, PAGE_CACHE_PAGES, PALLOC_CHUNK_PAGES, PageAlloc,
                              PageCache)
@@ -281,8 +282,6 @@ class MHeap:
         The runtime finds them through per-arena page bitmaps (pageInUse &^ pageMarks);
         the model walks its in-use spans in address order.
         """
-        from gomem.mgcsweep import sweep, try_acquire
-
         released = 0
         sg = self.sweepgen
         for s in self.spans.in_address_order():
