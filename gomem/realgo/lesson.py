@@ -199,14 +199,15 @@ class Source:
     def _probe(self, mode: str) -> Path:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {sorted(MODES)}, not {mode!r}")
-        with self._building:
-            if mode not in self._probes:
-                if self._tmp is None:
-                    self._tmp = tempfile.TemporaryDirectory(prefix="gomem-realgo-")
-                    self._finalizer = weakref.finalize(self, self._tmp.cleanup)
-                self._probes[mode] = build_probe(mode, Path(self._tmp.name) / mode,
-                                                 go=self.toolchain.go,
-                                                 timeout=self.build_timeout)
+        if mode not in self._probes:     # a built probe needs no lock: another may be building
+            with self._building:
+                if mode not in self._probes:
+                    if self._tmp is None:
+                        self._tmp = tempfile.TemporaryDirectory(prefix="gomem-realgo-")
+                        self._finalizer = weakref.finalize(self, self._tmp.cleanup)
+                    self._probes[mode] = build_probe(mode, Path(self._tmp.name) / mode,
+                                                     go=self.toolchain.go,
+                                                     timeout=self.build_timeout)
         return self._probes[mode]
 
     def prepare(self, modes=tuple(MODES)) -> None:
