@@ -149,3 +149,38 @@ def test_widget_live(monkeypatch):
         w.controls["pointers"].value = False
         w.controls["size"].value = 12          # tiny allocator
         assert w.result.ok and w.result.go["mallocs"] == 700
+
+
+@pytest.mark.go
+def test_widget_builds_both_modes_probes_ahead():
+    try:
+        src = lesson.Source("live")
+    except NoToolchainError as err:
+        pytest.skip(f"no Go toolchain: {err}")
+    with src:
+        workload_widget(src, size=48, count=100)
+        src._prepare.join(timeout=600)                 # the background build
+        assert set(src._probes) == set(lesson.MODES) and set(src._info) == set(lesson.MODES)
+        assert {src.info(m)["greenteagc"] for m in lesson.MODES} == {True, False}
+
+
+def test_prepare_does_nothing_for_recorded_answers():
+    src = lesson.Source("recorded")
+    src.prepare()
+    assert src._prepare is None and not src._probes
+
+
+def test_a_built_probe_is_served_while_another_mode_builds():
+    """The widget builds the other GC mode's probe in the background; the shown mode's
+    probe, already built, must not wait for that build's lock."""
+    import threading
+    from pathlib import Path
+
+    src = lesson.Source("recorded")
+    src._probes["greentea"] = Path("greentea-probe")      # as if built
+    got = []
+    with src._building:                                    # a build in progress
+        t = threading.Thread(target=lambda: got.append(src._probe("greentea")), daemon=True)
+        t.start()
+        t.join(timeout=5)
+    assert got == [Path("greentea-probe")]
