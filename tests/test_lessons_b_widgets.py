@@ -202,7 +202,9 @@ def test_page_map_image_colours_each_page_cell():
     rows, per = 4, 64
     img = vh.page_map_image(view, classes, rows, per)
     cw = 512 // per
-    assert img.shape == (rows * vh.CELL, per * cw, 3) and img.dtype == np.uint8
+    assert img.shape == (rows * vh.CELL, per * cw, 4) and img.dtype == np.uint8
+    assert (img[..., 3] == 255).all()                   # opaque
+    img = img[..., :3]
 
     def cell(page):
         r, c = divmod(page, per)
