@@ -14,13 +14,12 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.colors import to_rgb
 from matplotlib.patches import FancyBboxPatch, Rectangle
-from matplotlib.transforms import ScaledTranslation
 
 from gomem.events import PATHS
 from gomem.mheap import HEAP_ARENA_BYTES
 from gomem.sizeclasses import CLASS_TO_SIZE, PAGE_SIZE
 from gomem.viz.render import animate, still
-from gomem.viz.scale import ValueTicks
+from gomem.viz.scale import ValueTicks, tick_labels
 
 PATH_COLORS = {"zerobase": "#bbbbbb", "tiny block": "#8dd3c7", "nextFreeFast": "#4daf4a",
                "nextFreeIndex": "#a6d854", "mcentral.cacheSpan": "#ffd92f",
@@ -143,7 +142,7 @@ class HeapMapPlot:
         self.edges = ax.add_collection(LineCollection([]))
         ax.set_ylim(rows, 0)
         ax.set_yticks([r + 0.5 for r in range(rows)], [""] * rows)
-        self.row_labels = [ax.text(0, r + 0.5, "", transform=_beside_ticks(ax), ha="right",
+        self.row_labels = [ax.text(0, r + 0.5, "", transform=tick_labels(ax, "y"), ha="right",
                                    va="center", fontsize=7) for r in range(rows)]
         self.map_title = ax.set_title(" ", fontsize=8.5, loc="left")
         animate(self.map_img, self.edges, *self.row_labels, self.map_title,
@@ -160,7 +159,7 @@ class HeapMapPlot:
             ax_d.set_xlim(0, 1)
             ax_d.set_ylim(ndetail - 0.5, -0.5)
             ax_d.set_yticks(range(ndetail), [""] * ndetail)
-            self.detail_labels = [ax_d.text(0, r, "", transform=_beside_ticks(ax_d),
+            self.detail_labels = [ax_d.text(0, r, "", transform=tick_labels(ax_d, "y"),
                                             ha="right", va="center", fontsize=7)
                                   for r in range(ndetail)]
             animate(*self.detail_imgs, *self.detail_labels, *ax_d.spines.values())
@@ -246,12 +245,6 @@ class HeapMapPlot:
         return self.fig
 
 
-def _beside_ticks(ax):
-    """Where ``ax``'s y tick labels go: left of the axes by the tick length and pad."""
-    return ax.get_yaxis_transform() + ScaledTranslation(-7 / 72, 0,
-                                                        ax.get_figure(root=True).dpi_scale_trans)
-
-
 class _Key:
     """A legend -- a colour swatch and a label per entry, in columns from ``(x, top)`` in
     figure coordinates -- made of animated artists that an update restyles, shows or hides.
@@ -266,7 +259,7 @@ class _Key:
         self.slots = [self._slot(i) for i in range(self.SLOTS)]   # (swatch, label)
 
     def _slot(self, i: int):
-        """The i-th swatch and label, made on first use (which redraws the figure once)."""
+        """The i-th swatch and label (one made after the first frame redraws the figure)."""
         fig = self.fig
         w, h = fig.get_size_inches()
         per_column = max(1, int((self.top * h - 0.3) / self.ROW))

@@ -53,15 +53,13 @@ class ValueTicks:
         fig = ax.get_figure(root=True)
         ticks = np.linspace(0, 1, intervals + 1)
         size = fontsize or rcParams[f"{axis}tick.labelsize"]
-        gap = _gap(axis)
         if axis == "y":
             ax.set_ylim(0, 1)
             ax.set_yticks(ticks)
             ax.tick_params(axis="y", labelleft=False)
-            at = ax.transAxes + ScaledTranslation(-gap, 0, fig.dpi_scale_trans)
-            self.texts = [ax.text(0, t, "", transform=at, ha="right", va="center_baseline",
-                                  fontsize=size) for t in ticks]
-            room = gap + (TextPath((0, 0), "0" * width, size=self.texts[0].get_fontsize())
+            self.texts = [ax.text(0, t, "", transform=tick_labels(ax, "y"), ha="right",
+                                  va="center_baseline", fontsize=size) for t in ticks]
+            room = _gap("y") + (TextPath((0, 0), "0" * width, size=self.texts[0].get_fontsize())
                           .get_extents().width + rcParams["axes.labelpad"]) / 72
             ax.set_ylabel(label)
             ax.yaxis.set_label_coords(
@@ -70,9 +68,8 @@ class ValueTicks:
             ax.set_xlim(0, 1)
             ax.set_xticks(ticks)
             ax.tick_params(axis="x", labelbottom=False)
-            at = ax.transAxes + ScaledTranslation(0, -gap, fig.dpi_scale_trans)
-            self.texts = [ax.text(t, 0, "", transform=at, ha="center", va="top",
-                                  fontsize=size) for t in ticks]
+            self.texts = [ax.text(t, 0, "", transform=tick_labels(ax, "x"), ha="center",
+                                  va="top", fontsize=size) for t in ticks]
             _label_below(ax, label, self.texts[0].get_fontsize())
         animate(*self.texts)
 
@@ -103,17 +100,14 @@ class MovingTicks:
     make a new range redraw the whole figure.  ``label`` is placed clear of the values."""
 
     def __init__(self, ax, most: int, label: str = "", fontsize=None, labelsize=None):
-        fig = ax.get_figure(root=True)
         size = fontsize or rcParams["xtick.labelsize"]
-        gap = _gap("x")
         ax.set_xlim(0, 1)
         ax.set_xticks([])
         (self.marks,) = ax.plot([], [], ls="", marker=TICKDOWN, ms=rcParams["xtick.major.size"],
                                 mew=rcParams["xtick.major.width"], color=rcParams["xtick.color"],
                                 transform=ax.get_xaxis_transform(), clip_on=False, zorder=2.5)
-        at = ax.get_xaxis_transform() + ScaledTranslation(0, -gap, fig.dpi_scale_trans)
-        self.texts = [ax.text(0, 0, "", transform=at, ha="center", va="top", fontsize=size)
-                      for _ in range(most)]
+        self.texts = [ax.text(0, 0, "", transform=tick_labels(ax, "x"), ha="center", va="top",
+                              fontsize=size) for _ in range(most)]
         if label:
             _label_below(ax, label, self.texts[0].get_fontsize(), labelsize)
         animate(self.marks, *self.texts)
@@ -139,6 +133,16 @@ class MovingTicks:
     def shown(self) -> list[str]:
         """The values written, first to last."""
         return [t.get_text() for t in self.texts if t.get_visible()]
+
+
+def tick_labels(ax, axis: str):
+    """Where ``ax``'s bottom x / left y tick labels go: the position along the axis in data
+    coordinates, moved off the axes by the tick length and pad (texts placed with it stand
+    where matplotlib would put tick labels)."""
+    dpi = ax.get_figure(root=True).dpi_scale_trans
+    if axis == "y":
+        return ax.get_yaxis_transform() + ScaledTranslation(-_gap("y"), 0, dpi)
+    return ax.get_xaxis_transform() + ScaledTranslation(0, -_gap("x"), dpi)
 
 
 def _gap(axis: str) -> float:
