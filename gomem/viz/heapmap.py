@@ -18,6 +18,7 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 from gomem.events import PATHS
 from gomem.mheap import HEAP_ARENA_BYTES
 from gomem.sizeclasses import CLASS_TO_SIZE, PAGE_SIZE
+from gomem.viz.key import Key
 from gomem.viz.render import animate, still
 from gomem.viz.scale import ValueTicks, tick_labels
 
@@ -147,7 +148,7 @@ class HeapMapPlot:
         self.map_title = ax.set_title(" ", fontsize=8.5, loc="left")
         animate(self.map_img, self.edges, *self.row_labels, self.map_title,
                 *ax.spines.values())
-        self.key = _Key(fig, left + width + 0.015, 1 - (1.25 + h_paths) / height)
+        self.key = Key(fig, left + width + 0.015, 1 - (1.25 + h_paths) / height, slots=24)
         # slot detail: one image row per span, each stretched over the full width
         self.detail_ax = ax_d = None
         if ndetail:
@@ -243,48 +244,6 @@ class HeapMapPlot:
                     label.set_text("(no other class in use)" if r == len(chosen) else "")
         self.suptitle.set_text(title)
         return self.fig
-
-
-class _Key:
-    """A legend -- a colour swatch and a label per entry, in columns from ``(x, top)`` in
-    figure coordinates -- made of animated artists that an update restyles, shows or hides.
-    A matplotlib ``Legend`` would be remade (and the whole figure redrawn) whenever the
-    classes or Ps in use change; this one leaves the static layer alone."""
-
-    ROW, SWATCH, COLUMN = 0.145, (0.2, 0.07), 2.3   # inches
-    SLOTS = 24   # made up front: 12 classes and 8 Ps is the most the lesson's workloads use
-
-    def __init__(self, fig, x: float, top: float):
-        self.fig, self.x, self.top = fig, x, top
-        self.slots = [self._slot(i) for i in range(self.SLOTS)]   # (swatch, label)
-
-    def _slot(self, i: int):
-        """The i-th swatch and label (one made after the first frame redraws the figure)."""
-        fig = self.fig
-        w, h = fig.get_size_inches()
-        per_column = max(1, int((self.top * h - 0.3) / self.ROW))
-        col, row = divmod(i, per_column)
-        x = self.x + col * self.COLUMN / w
-        y = self.top - (row + 0.5) * self.ROW / h
-        swatch = fig.add_artist(Rectangle((x, y - self.SWATCH[1] / 2 / h), self.SWATCH[0] / w,
-                                          self.SWATCH[1] / h, transform=fig.transFigure,
-                                          linewidth=0))
-        label = fig.text(x + (self.SWATCH[0] + 0.08) / w, y, "", fontsize=7, va="center")
-        animate(swatch, label)
-        return swatch, label
-
-    def update(self, entries: list) -> None:
-        """``entries``: (label, Rectangle properties) in order."""
-        while len(self.slots) < len(entries):
-            self.slots.append(self._slot(len(self.slots)))
-        for i, (swatch, label) in enumerate(self.slots):
-            shown = i < len(entries)
-            swatch.set_visible(shown)
-            label.set_visible(shown)
-            if shown:
-                text, style = entries[i]
-                swatch.set(**{"edgecolor": "none", "hatch": None, "linewidth": 0, **style})
-                label.set_text(text)
 
 
 class _PathBars:

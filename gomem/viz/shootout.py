@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.legend import Legend
-from matplotlib.patches import Patch
 
 from gomem.shootout.replay import PARTS, POLICIES
+from gomem.viz.key import Key
 from gomem.viz.render import animate, still
 from gomem.viz.scale import ValueTicks
 
@@ -25,6 +24,7 @@ PART_LABELS = {"payload": "payload (live bytes asked for)",
                "garbage": "garbage: freed, not yet collected (Go)",
                "free": "free: free blocks / free slots in spans",
                "overhead": "overhead: span tails + GC bits / prologue"}
+KEY_COLUMN = 2.5   # inches per column of the parts' colour key
 
 
 def _unit(nbytes: int) -> tuple[int, str]:
@@ -45,10 +45,10 @@ class _Timeline:
     """Heap size of each allocator and the live payload, operation by operation, on ``ax``.
 
     A heap line, a "heap + idle pages" line and a peak dot per allocator of :data:`POLICIES`
-    and the payload line are made once and shown or hidden; a legend is made the first time
-    a set of curves is shown, then kept (hidden while another set is shown).  Both axes are
+    and the payload line are made once and shown or hidden; the curves shown are listed by
+    a :class:`gomem.viz.key.Key` in the top left corner.  Both axes are
     :class:`gomem.viz.scale.ValueTicks` -- x: 0 to the trace's length, y: 0 to a round top
-    above the highest curve, with room for the legend -- so that lines, dots, legends, tick
+    above the highest curve, with room for the key -- so that lines, dots, the key, tick
     values and the frame over them are animated and a new replay leaves the axes drawn."""
 
     def __init__(self, ax):
@@ -63,15 +63,16 @@ class _Timeline:
                                   ax.plot([], [], color=colour, lw=1, ls=":")[0],
                                   ax.plot([], [], "o", color=colour, ms=5)[0])
         (self.payload,) = ax.plot([], [], color="black", ls="--", lw=1.2)
-        self.legends: dict[tuple, Legend] = {}    # the curves a legend lists -> legend
         animate(*ax.lines, *ax.spines.values())   # the frame is drawn over the curves
+        self.key = Key(ax.figure, 0.012, 0.975, transform=ax.transAxes, per_column=3,
+                       column=2.8, row=0.17, handle="line", fontsize=8, slots=7)
 
     def update(self, results, unit: int, uname: str) -> None:
         """Show ``results`` (one per allocator) in bytes / ``unit`` (named ``uname``)."""
         first = results[0]
         xtop = self.x.show(first.ops)
         ytop = self.y.show(max(max(s.footprint for s in r.samples) for r in results) / unit
-                           * 1.4) * unit                 # room for the legend above
+                           * 1.4) * unit                 # room for the key above
         _set_label(self.ax.yaxis, f"bytes ({uname})")
         shown = {r.policy for r in results}
         for policy, lines in self.lines.items():
@@ -94,16 +95,8 @@ class _Timeline:
                               np.array([s.payload for s in first.samples]) / ytop)
         self.payload.set_label(f"live payload (peak {first.peak_payload / unit:.0f} {uname})")
         curves.append(self.payload)
-        key = tuple(curves)
-        if key not in self.legends:                # a new artist: the next frame is full
-            legend = Legend(self.ax, curves, [c.get_label() for c in curves], fontsize=8,
-                            loc="upper left", framealpha=0.9, ncol=2)
-            self.legends[key] = self.ax.add_artist(legend)
-            animate(legend)
-        for k, legend in self.legends.items():
-            legend.set_visible(k == key)
-        for line, text in zip(curves, self.legends[key].get_texts()):
-            text.set_text(line.get_label())
+        self.key.update([(c.get_label(), {"color": c.get_color(), "linestyle": c.get_linestyle(),
+                                           "linewidth": c.get_linewidth()}) for c in curves])
 
 
 class _Breakdown:
@@ -134,15 +127,21 @@ class _Breakdown:
         animate(*ax.patches, *self.utils, *self.names, *ax.spines.values())
 
     @staticmethod
-    def add_legend(parent, idle: bool, **kw):
-        """The colour key under the panel (with idle pages if ``idle``), added to ``parent``:
-        the axes, or the figure with ``bbox_transform=ax.transAxes`` (the same place)."""
-        handles = [Patch(color=PART_COLOURS[p], label=PART_LABELS[p]) for p in PARTS]
+    def add_key(ax) -> Key:
+        """The colour key under ``ax``, centred, in three columns; :meth:`show_key` fills it."""
+        width = ax.get_position().width * ax.figure.get_figwidth()
+        return Key(ax.figure, 0.5 - 1.5 * KEY_COLUMN / width, -0.35, transform=ax.transAxes,
+                   per_column=2, column=KEY_COLUMN, fontsize=7.5, slots=len(PARTS) + 1)
+
+    @staticmethod
+    def show_key(key: Key, idle: bool) -> None:
+        """The parts' colours in ``key``, and Go's idle pages if ``idle``."""
+        entries = [(PART_LABELS[p], {"facecolor": PART_COLOURS[p]}) for p in PARTS]
         if idle:
-            handles.append(Patch(facecolor="white", edgecolor="0.6", hatch="///",
-                                 label="idle pages (Go; not in heap_inuse)"))
-        return parent.legend(handles=handles, fontsize=7.5, loc="upper center",
-                             bbox_to_anchor=(0.5, -0.32), ncol=3, frameon=False, **kw)
+            entries.append(("idle pages (Go; not in heap_inuse)",
+                            {"facecolor": "white", "edgecolor": "0.6", "hatch": "///",
+                             "linewidth": 0.5}))
+        key.update(entries)
 
     def update(self, results, unit: int, uname: str) -> None:
         """Show ``results``, one per row, in bytes / ``unit`` (named ``uname``)."""
@@ -184,9 +183,9 @@ def plot_breakdown(results, title: str = ""):
     unit, uname = _unit(max(r.peak_footprint for r in results))
     fig, ax = plt.subplots(figsize=(10, 2.4 + 0.6 * len(results)))
     _Breakdown(ax, len(results)).update(results, unit, uname)
-    _Breakdown.add_legend(ax, _has_idle(results))
     ax.set_title(title, fontsize=10)
     fig.subplots_adjust(left=0.14, right=0.98, top=0.88, bottom=0.42)
+    _Breakdown.show_key(_Breakdown.add_key(ax), _has_idle(results))
     return still(fig)
 
 
@@ -199,12 +198,12 @@ class ReplayPlot:
     """The widget's picture, built once and updated in place for each replay: heap over time
     on top, the peak's breakdown below (its colour key under it), the title above.
 
-    :meth:`update` sets the data of lines and bars made once, tick values, legend texts
+    :meth:`update` sets the data of lines and bars made once, tick values, key texts
     and title, which skips building axes and ticks -- most of a new figure's cost.  The
-    data, tick values, legends, the frames around the data and the title are animated; the
-    axes with their tick marks and labels are not: a frame restores those and redraws just
-    the animated artists (see :class:`gomem.viz.render.WidgetCanvas`).  Only a set of
-    curves never shown before (a new legend) or a change of unit (KiB / MiB) draws the
+    data, tick values, both colour keys (:class:`gomem.viz.key.Key`), the frames around the
+    data and the title are animated; the axes with their tick marks and labels are not: a
+    frame restores those and redraws just the animated artists (see
+    :class:`gomem.viz.render.WidgetCanvas`).  Only a change of unit (KiB / MiB) draws the
     whole figure again.  ``rows``: bars for this many allocators at most.
     """
 
@@ -213,22 +212,17 @@ class ReplayPlot:
                                             gridspec_kw={"height_ratios": [1.7, 1]})
         self.timeline = _Timeline(top)
         self.breakdown = _Breakdown(bot, rows)
-        # the colour key without and with idle pages; the one that applies is shown
-        self.keys = {idle: _Breakdown.add_legend(self.fig, idle,
-                                                 bbox_transform=self.breakdown.ax.transAxes)
-                     for idle in (False, True)}
-        animate(*self.keys.values())
         self.title = self.fig.suptitle("", fontsize=10)
         self.title.set_animated(True)
         self.fig.subplots_adjust(left=0.12, right=0.98, top=0.91, bottom=0.17, hspace=0.32)
+        self.key = _Breakdown.add_key(bot)        # the parts' colours, under the bars
 
     def update(self, results, title: str = ""):
         """Show ``results``; returns the figure."""
         unit, uname = _unit(max(r.peak_footprint + r.at_peak.get("idle", 0) for r in results))
         self.timeline.update(results, unit, uname)
         self.breakdown.update(results, unit, uname)
-        for idle, key in self.keys.items():
-            key.set_visible(idle == _has_idle(results))
+        _Breakdown.show_key(self.key, _has_idle(results))
         self.title.set_text(title)
         return self.fig
 
