@@ -96,38 +96,52 @@ def memory_for_heap(heap_bytes: int) -> dict:
     return json.loads(res.stdout)
 
 
-def nbval_vs_floor(notebooks: list[str]) -> dict:
-    """Seconds for strict nbval over ``notebooks`` vs the floor: one bare kernel per notebook.
+def nbval_vs_floor(notebooks: list[str], root: Path, repeats: int = 2) -> dict:
+    """Seconds for strict nbval over ``notebooks`` vs its floor, the same run of stand-ins.
 
-    The floor starts a kernel, runs one empty cell and shuts it down, once per notebook
-    (in one pytest process, as nbval does), so the ratio shows what the lessons' own cells
-    cost on top of the unavoidable kernel starts.  ``setup_floor_s`` also runs each
-    notebook's first code cell (``%matplotlib inline`` and the imports), to show how much
-    of the rest is importing matplotlib and gomem rather than the lessons' cells.
+    The floor is the same pytest + nbval command over stand-in notebooks of one ``pass``
+    cell each: one kernel started, used and shut down per notebook, with pytest's own start
+    and collection, so the ratio shows what the lessons' own cells cost.  ``setup_floor_s``
+    runs stand-ins holding each notebook's first code cell (``%matplotlib inline`` and the
+    imports), to show how much of the rest is importing matplotlib and gomem.  The three
+    runs take turns ``repeats`` times and each reports its fastest (this machine's speed
+    drifts by up to a quarter between minutes).  Stand-ins live in ``root/out/bench-nbval``.
     """
     import gomem.nbimport  # noqa: F401  (before nbformat: 2 s faster)
     import nbformat
-    from nbclient import NotebookClient
 
-    def kernels(first_cell: bool) -> float:
-        t = time.perf_counter()
-        for path in notebooks:
+    def stand_ins(kind: str) -> list[str]:
+        paths = []
+        for path in map(Path, notebooks):
             src = "pass"
-            if first_cell:
+            if kind == "setup":
                 cells = nbformat.read(path, as_version=4).cells
                 src = next(c.source for c in cells if c.cell_type == "code")
-            nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src)])
-            NotebookClient(nb, kernel_name="python3",
-                           resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+            out = root / "out" / "bench-nbval" / kind / path.parent.name / path.name
+            out.parent.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src)]), out)
+            paths.append(str(out))
+        return paths
+
+    def nbval(paths: list[str]) -> float:
+        t = time.perf_counter()
+        # hypothesis's pytest plugin imports all of hypothesis (1.3-2 s) at the end of every
+        # session; notebooks never use it
+        res = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:hypothesispytest",
+                              "-c", str(root / "pyproject.toml"), *paths],
+                             cwd=root, capture_output=True, text=True, check=False)
+        if res.returncode != 0:
+            raise RuntimeError(f"nbval failed:\n{res.stdout[-2000:]}")
         return time.perf_counter() - t
 
-    t = time.perf_counter()
-    # hypothesis's pytest plugin imports all of hypothesis (1.3-2 s) at the end of every
-    # session; notebooks never use it
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                    "-p", "no:hypothesispytest", *notebooks], capture_output=True, check=False)
-    nbval_s = time.perf_counter() - t
-    floor_s, setup_s = kernels(False), kernels(True)
-    return {"notebooks": len(notebooks), "nbval_s": round(nbval_s, 1),
-            "floor_s": round(floor_s, 1), "ratio": round(nbval_s / floor_s, 2),
-            "setup_floor_s": round(setup_s, 1), "ratio_to_setup": round(nbval_s / setup_s, 2)}
+    runs = {"nbval": list(notebooks), "floor": stand_ins("floor"), "setup": stand_ins("setup")}
+    times = {name: [] for name in runs}
+    for _ in range(repeats):
+        for name, paths in runs.items():
+            times[name].append(nbval(paths))
+    best = {name: min(ts) for name, ts in times.items()}
+    return {"notebooks": len(notebooks), "nbval_s": round(best["nbval"], 1),
+            "floor_s": round(best["floor"], 1), "ratio": round(best["nbval"] / best["floor"], 2),
+            "setup_floor_s": round(best["setup"], 1),
+            "ratio_to_setup": round(best["nbval"] / best["setup"], 2),
+            "runs_s": {name: [round(t, 1) for t in ts] for name, ts in times.items()}}
