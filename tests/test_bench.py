@@ -29,11 +29,11 @@ def test_nbval_floor_runs_stand_ins_in_the_same_harness(tmp_path):
     nbformat.write(nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_markdown_cell("# a lesson"), nbformat.v4.new_code_cell("import json"),
         nbformat.v4.new_code_cell("x = sum(range(10))")]), lesson)
-    rep = cases.nbval_vs_floor([str(lesson)], root, repeats=1)
+    rep = cases.nbval_vs_floor([str(lesson)], root, repeats=1, scratch=tmp_path / "stand-ins")
     assert rep["notebooks"] == 1 and all(len(ts) == 1 for ts in rep["runs_s"].values())
     assert rep["floor_s"] == min(rep["runs_s"]["floor"])
     assert abs(rep["ratio"] - rep["nbval_s"] / rep["floor_s"]) < 0.05
-    stand_in = root / "out" / "bench-nbval"
+    stand_in = tmp_path / "stand-ins"
     floor = nbformat.read(stand_in / "floor" / "lessons" / "one.ipynb", as_version=4)
     setup = nbformat.read(stand_in / "setup" / "lessons" / "one.ipynb", as_version=4)
     assert [c.source for c in floor.cells] == ["pass"]
@@ -49,4 +49,5 @@ def test_nbval_floor_reports_a_failing_notebook(tmp_path):
     cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="2\n")]   # stale
     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), bad)
     with pytest.raises(RuntimeError, match="nbval failed(.|\n)*1 failed"):
-        cases.nbval_vs_floor([str(bad)], Path(__file__).resolve().parents[1], repeats=1)
+        cases.nbval_vs_floor([str(bad)], Path(__file__).resolve().parents[1], repeats=1,
+                             scratch=tmp_path / "stand-ins")

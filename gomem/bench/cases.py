@@ -96,7 +96,8 @@ def memory_for_heap(heap_bytes: int) -> dict:
     return json.loads(res.stdout)
 
 
-def nbval_vs_floor(notebooks: list[str], root: Path, repeats: int = 2) -> dict:
+def nbval_vs_floor(notebooks: list[str], root: Path, repeats: int = 2,
+                   scratch: Path | None = None) -> dict:
     """Seconds for strict nbval over ``notebooks`` vs its floor, the same run of stand-ins.
 
     The floor is the same pytest + nbval command over stand-in notebooks of one ``pass``
@@ -105,7 +106,8 @@ def nbval_vs_floor(notebooks: list[str], root: Path, repeats: int = 2) -> dict:
     runs stand-ins holding each notebook's first code cell (``%matplotlib inline`` and the
     imports), to show how much of the rest is importing matplotlib and gomem.  The three
     runs take turns ``repeats`` times and each reports its fastest (this machine's speed
-    drifts by up to a quarter between minutes).  Stand-ins live in ``root/out/bench-nbval``.
+    drifts by up to a quarter between minutes).  Stand-ins are written to ``scratch``
+    (default ``root/out/bench-nbval``); pytest runs with ``root``'s configuration.
     """
     import gomem.nbimport  # noqa: F401  (before nbformat: 2 s faster)
     import nbformat
@@ -117,7 +119,7 @@ def nbval_vs_floor(notebooks: list[str], root: Path, repeats: int = 2) -> dict:
             if kind == "setup":
                 cells = nbformat.read(path, as_version=4).cells
                 src = next(c.source for c in cells if c.cell_type == "code")
-            out = root / "out" / "bench-nbval" / kind / path.parent.name / path.name
+            out = (scratch or root / "out" / "bench-nbval") / kind / path.parent.name / path.name
             out.parent.mkdir(parents=True, exist_ok=True)
             nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(src)]), out)
             paths.append(str(out))
