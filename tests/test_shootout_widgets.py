@@ -10,7 +10,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from gomem.shootout import compare, generate, replay  # noqa: E402
 from gomem.viz import shootout as viz  # noqa: E402
 from gomem.viz.render import png_bytes  # noqa: E402
-from gomem.widgets.shootout import shootout_widget  # noqa: E402
+from gomem.widgets.shootout import LONG_OPS, shootout_widget  # noqa: E402
 
 
 def test_widget_shows_parameters_and_seed():
@@ -45,6 +45,17 @@ def test_widget_caches_replays_and_figures():
     assert w.replays == runs and w.figure is first            # nothing replayed, one figure
     w.controls["policies"].value = "first-fit only"           # a subset: all cached
     assert w.replays == runs
+
+
+def test_widget_flags_replays_of_long_traces():
+    w = shootout_widget(seed=2, ops=1000, policies="first-fit only")
+    assert not w.long_update
+    w.controls["ops"].value = LONG_OPS                        # replayed: a long update
+    assert w.long_update and w.replays == 2
+    w.controls["ops"].value = 1000                            # cached: short
+    assert not w.long_update and w.replays == 2
+    w.controls["ops"].value = LONG_OPS                        # cached, however long
+    assert not w.long_update
 
 
 def test_widget_updates_one_figure_in_place():

@@ -4,7 +4,8 @@
 :class:`gomem.shootout.ReplayResult` list and the parameters), ``w.title``,
 ``w.figure`` and ``w.table_html`` — no browser needed.  Replays are cached, so going
 back to a setting redraws without replaying; a replay that is not cached moves the
-progress bar (``w.progress``) through the replay's progress hook.  The figure is one
+progress bar (``w.progress``) through the replay's progress hook; ``w.long_update`` says
+the last update replayed a trace of at least :data:`LONG_OPS` operations.  The figure is one
 :class:`gomem.viz.shootout.ReplayPlot`, updated in place (its panels and title are
 animated, so a frame redraws only them).  ``w.timings`` holds
 the last update's compute and draw seconds (for measuring; never printed in notebooks).
@@ -25,6 +26,7 @@ POLICY_SETS = {"Go vs first-fit vs best-fit": ("go", "first-fit", "best-fit"),
                "Go vs first-fit": ("go", "first-fit"), "Go only": ("go",),
                "first-fit only": ("first-fit",), "best-fit only": ("best-fit",)}
 OPS = (1000, 2000, 5000, 20000)
+LONG_OPS = 5000   # replaying a trace this long is a long update: the progress bar shows it
 GOGC = (25, 50, 100, 200, 400)
 
 
@@ -52,6 +54,7 @@ class ShootoutWidget(PlotWidget):
         self.table = widgets.HTML()
         self.table_html = ""
         self.replays = 0            # replays actually run (cache misses)
+        self.long_update = False    # the last update replayed a trace of >= LONG_OPS ops
         ctl = list(controls.values())
         super().__init__(controls, rows=[ctl[:3], ctl[3:] + [self.progress]],
                          below=[self.table])
@@ -87,6 +90,7 @@ class ShootoutWidget(PlotWidget):
             results.append(self.cache[key])
         if not todo:
             self.progress.value = 100
+        self.long_update = bool(todo) and ops >= LONG_OPS
         return {"shape": shape, "seed": seed, "ops": ops, "policies": POLICY_SETS[policies],
                 "gogc": gogc, "trace": trace, "results": results}
 
