@@ -35,19 +35,21 @@ class EventLog:
     def clear(self) -> None:
         self.events.clear()
 
-    def allocations(self) -> list[list[Event]]:
-        """The events split per allocation (events before the first mallocgc are dropped)."""
+    def allocations(self, start: int = 0) -> list[list[Event]]:
+        """The events from ``events[start]`` on, split per allocation (events before the
+        first mallocgc are dropped)."""
         groups: list[list[Event]] = []
-        for ev in self.events:
+        for ev in self.events[start:]:
             if ev.func == "mallocgc":
                 groups.append([ev])
             elif groups:
                 groups[-1].append(ev)
         return groups
 
-    def path_counts(self) -> Counter:
-        """How many allocations took each path (see :func:`classify`)."""
-        return Counter(classify(group) for group in self.allocations())
+    def path_counts(self, start: int = 0) -> Counter:
+        """How many allocations took each path (see :func:`classify`); from ``start``: of
+        the allocations logged from ``events[start]`` on."""
+        return Counter(classify(group) for group in self.allocations(start))
 
 
 # The paths, cheapest first; classify() returns the most expensive step an allocation hit.

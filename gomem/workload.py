@@ -15,11 +15,12 @@ scheduling (allocation ``i`` runs on P ``i % gomaxprocs``, or a random P).
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-from gomem.events import PATHS, classify
+from gomem.events import PATHS, EventLog, classify
 from gomem.heap import Heap
 from gomem.mheap import HEAP_ARENA_BYTES
 from gomem.mspan import MSpan
@@ -88,7 +89,15 @@ class IncrementalWorkload:
 
     Request ``i`` is the same as in ``run_workload(random.Random(seed), n, ...)`` for every
     ``n > i`` (weighted ``rng.choices`` draws one number per request, in order), so the heap
-    after ``advance(n)`` equals the heap of ``run_workload`` with ``count=n``.
+    after ``advance(n)`` equals the heap of ``run_workload`` with ``count=n``, and so do the
+    path counts.
+
+    It logs only the allocations that leave ``Heap.malloc``'s inlined fast path, at half
+    the cost of logging all: the heap's own event log stays off (so ``Heap.malloc`` serves
+    ``nextFreeFast`` hits and tiny-block fits itself, as it does for a program), and the
+    runtime functions behind it (``mallocgc`` and below) write to a log of their own.  An
+    allocation that logged nothing took one of those two paths: a tiny request (pointer-free,
+    < 16 B) fitted the tiny block, any other hit ``nextFreeFast``.
     """
 
     def __init__(self, seed: int, mix: str = "typical", gomaxprocs: int = 1,
@@ -98,23 +107,30 @@ class IncrementalWorkload:
 
     def _restart(self) -> None:
         self.rng = random.Random(self.seed)
-        self.heap = Heap(gomaxprocs=self.gomaxprocs, greenteagc=self.greenteagc,
-                         record_events=True)
+        self.heap = Heap(gomaxprocs=self.gomaxprocs, greenteagc=self.greenteagc)
+        self.log = self.heap.mheap.log = EventLog()   # mallocgc and below: the slow paths
+        self.log.on = True
         self.requests: list[tuple[int, bool, int]] = []
         self.addrs: list[int] = []
+        self.counts: Counter = Counter()   # path_counts of the allocations made so far
 
     def advance(self, count: int) -> WorkloadRun:
         """The heap after ``count`` allocations (restarting if it is already past them)."""
         if count < len(self.requests):
             self._restart()
-        h = self.heap
+        h, events = self.heap, self.log.events
+        start = len(events)
         for size, noscan in random_sizes(self.rng, self.mix, count - len(self.requests)):
             p = len(self.requests) % self.gomaxprocs
             self.requests.append((size, noscan, p))
+            logged = len(events)
             self.addrs.append(h.malloc(size, noscan, p))
-        counts = h.events.path_counts()
+            if len(events) == logged:     # served by Heap.malloc's inlined fast path
+                self.counts["tiny block" if path_of(size, noscan) == "tiny"
+                            else "nextFreeFast"] += 1
+        self.counts += self.log.path_counts(start)     # the new slow-path allocations
         return WorkloadRun(h, list(self.requests), list(self.addrs),
-                           {path: counts.get(path, 0) for path in PATHS})
+                           {path: self.counts.get(path, 0) for path in PATHS})
 
 
 def path_of(size: int, noscan: bool) -> str:

@@ -9,11 +9,14 @@ its ``Figure``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.collections import LineCollection
-from matplotlib.colors import to_rgb
+from matplotlib.collections import PathCollection
+from matplotlib.colors import to_rgb, to_rgba_array
 from matplotlib.patches import FancyBboxPatch, Rectangle
+from matplotlib.path import Path
 
 from gomem.events import PATHS
 from gomem.mheap import HEAP_ARENA_BYTES
@@ -31,6 +34,7 @@ PATH_NOTES = {"zerobase": "size 0", "tiny block": "no slot at all", "nextFreeFas
               "large": "> 32760 B, own span"}
 P_COLORS = ("#e41a1c", "#377eb8", "#4daf4a", "#984ea3", "#ff7f00", "#a65628", "#f781bf",
             "#999999")
+EDGE_RGBA = to_rgba_array(["black", *P_COLORS])   # span outlines: row 1 + p for P p's mcache
 PAGES_PER_ROW = 64
 MAX_ROWS = 12
 ROW_STEPS = (1, 2, 4, 8, MAX_ROWS)   # page-map heights a HeapMapPlot is built for
@@ -80,6 +84,14 @@ def _span_cells(view, s, per: int = PAGES_PER_ROW):
         page += n
         left -= n
     return out
+
+
+@lru_cache(maxsize=4096)
+def _outline(row: int, col: int, n: int, per: int) -> Path:
+    """The closed outline of ``n`` page cells from column ``col`` of ``row`` (x: the share
+    of the row's ``per`` pages); kept, as the same spans come back frame after frame."""
+    x0, x1 = col / per, (col + n) / per
+    return Path([(x0, row), (x1, row), (x1, row + 1), (x0, row + 1), (x0, row)], readonly=True)
 
 
 def plot_heap_map(view, title: str = "", detail: int = 6, counts: dict | None = None):
@@ -140,7 +152,7 @@ class HeapMapPlot:
         self.map_img = ax.imshow(np.full((rows * CELL, 512, 4), 255, dtype=np.uint8),
                                  extent=(0, 1, rows, 0), aspect="auto",
                                  interpolation="nearest")
-        self.edges = ax.add_collection(LineCollection([]))
+        self.edges = ax.add_collection(PathCollection([], facecolors="none", zorder=2))
         ax.set_ylim(rows, 0)
         ax.set_yticks([r + 0.5 for r in range(rows)], [""] * rows)
         self.row_labels = [ax.text(0, r + 0.5, "", transform=tick_labels(ax, "y"), ha="right",
@@ -213,17 +225,16 @@ class HeapMapPlot:
         self.map_title.set_text(f"pages (8 KiB each, {per} per row): spans coloured by "
                                 "class, filled by share of slots in use; striped = a P's "
                                 "page cache")
-        segs, colors, widths = [], [], []
+        outlines, edges = [], []   # edges: row of EDGE_RGBA (0: black, thin; else a P's, thick)
         for s in view.spans:
-            edge = "black" if s.cached_by is None else P_COLORS[s.cached_by % len(P_COLORS)]
+            edge = 0 if s.cached_by is None else 1 + s.cached_by % len(P_COLORS)
             for row, col, n in _span_cells(view, s, per):
-                x0, x1 = col / per, (col + n) / per
-                segs.append([(x0, row), (x1, row), (x1, row + 1), (x0, row + 1), (x0, row)])
-                colors.append(edge)
-                widths.append(0.6 if s.cached_by is None else 2.2)
-        self.edges.set_segments(segs)
-        self.edges.set_color(colors)
-        self.edges.set_linewidth(widths)
+                outlines.append(_outline(row, col, n, per))
+                edges.append(edge)
+        edges = np.array(edges, dtype=int)
+        self.edges.set_paths(outlines)
+        self.edges.set_edgecolor(EDGE_RGBA[edges])
+        self.edges.set_linewidth(np.where(edges, 2.2, 0.6))
         for r, label in enumerate(self.row_labels):
             label.set_text(f"{view.first_page + r * per * PAGE_SIZE:#x}")
         self.key.update([(class_label(c), {"facecolor": class_color(c, classes)})
@@ -301,26 +312,38 @@ def page_map_image(view, classes: list[int], rows: int, per: int = PAGES_PER_ROW
         idx = [view.page_index(a) for a in pages]
         cached[idx] = True
         mark[idx] = 0.55 + 0.45 * _rgb(P_COLORS[p % len(P_COLORS)])
-    colors = {c: _rgb(class_color(c, classes)) for c in classes}
-    for s in view.spans:
-        c = colors[s.spanclass]
-        first = view.page_index(s.base)
-        pages = slice(first, first + s.npages)
+    if view.spans:   # every span's pages at once: span k covers first[k] .. first[k]+npages[k]
+        first = np.array([view.page_index(s.base) for s in view.spans])
+        npages = np.array([s.npages for s in view.spans])
+        owner = np.repeat(np.arange(len(view.spans)), npages)          # span of each page
+        nth = np.arange(len(owner)) - np.repeat(np.cumsum(npages) - npages, npages)
+        pages = first[owner] + nth                                      # nth page of its span
+        owner, pages = owner[pages < n], pages[pages < n]
+        colors = {c: _rgb(class_color(c, classes)) for c in classes}
+        c = np.array([colors[s.spanclass] for s in view.spans])[owner]
+        share = np.array([s.used / s.nelems if s.nelems else 1.0 for s in view.spans])
         cached[pages] = False
         base[pages] = 0.65 + 0.35 * c
         mark[pages] = c
-        filled[pages] = round(CELL * (s.used / s.nelems if s.nelems else 1.0))
+        filled[pages] = np.round(CELL * share).astype(int)[owner]
     yy, xx = np.mgrid[0:CELL, 0:cw]
     stripes = ((xx + yy) % 4) < 2
     mask = np.where(cached[:, None, None], stripes, yy >= CELL - filled[:, None, None])
-    img = np.where(mask[..., None], mark[:, None, None], base[:, None, None])  # n, CELL, cw, 3
-    img = img.reshape(rows, per, CELL, cw, 3).transpose(0, 2, 1, 3, 4)
-    return _opaque(np.round(img.reshape(rows * CELL, per * cw, 3) * 255).astype(np.uint8))
+    # one uint32 per RGBA pixel: a quarter of the elements to pick and move
+    base, mark = (_opaque(_bytes(rgb)).view(np.uint32) for rgb in (base, mark))   # n, 1
+    img = np.where(mask, mark[:, :, None], base[:, :, None])                      # n, CELL, cw
+    img = img.reshape(rows, per, CELL, cw).transpose(0, 2, 1, 3)
+    return np.ascontiguousarray(img).view(np.uint8).reshape(rows * CELL, per * cw, 4)
+
+
+def _bytes(rgb: np.ndarray) -> np.ndarray:
+    """Colours 0..1 as uint8 0..255."""
+    return np.round(rgb * 255).astype(np.uint8)
 
 
 def _opaque(rgb: np.ndarray) -> np.ndarray:
-    """``rgb`` (uint8) with an opaque alpha channel."""
-    return np.dstack([rgb, np.full(rgb.shape[:2], 255, dtype=np.uint8)])
+    """``rgb`` (uint8, ... x 3) with an opaque alpha channel."""
+    return np.concatenate([rgb, np.full((*rgb.shape[:-1], 1), 255, dtype=np.uint8)], axis=-1)
 
 
 def _detail_spans(view, detail: int):
