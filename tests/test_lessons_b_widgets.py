@@ -8,6 +8,7 @@ matplotlib.use("Agg")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from matplotlib.collections import QuadMesh  # noqa: E402
 
 from gomem.timeline import gc_cycles  # noqa: E402
 from gomem.viz import heapmap as vh  # noqa: E402
@@ -15,7 +16,7 @@ from gomem.viz import spans as vs  # noqa: E402
 from gomem.viz import timeline as vt  # noqa: E402
 from gomem.viz.scale import round_top  # noqa: E402
 from gomem.widgets.gccycles import gc_cycles_widget  # noqa: E402
-from gomem.widgets.mspan import span_step_widget  # noqa: E402
+from gomem.widgets.mspan import SPAN_SIZES, span_step_widget  # noqa: E402
 from gomem.widgets.workload import workload_widget  # noqa: E402
 from gomem.workload import heap_view, run_workload, span_layout, step_span  # noqa: E402
 
@@ -30,9 +31,9 @@ def test_span_step_widget_steps_and_shows_parameters():
     assert w.controls["step"].value == 41 and w.result["step"].path == "nextFreeFast"
     assert "step 41" in w.title
     # the figure shows the same freeindex and cache the model computed
-    bot = w.figure.axes[1]
-    assert f"{w.result['step'].alloc_cache:#018x}" in bot.get_title(loc="left")
-    assert f"freeindex = {w.result['step'].freeindex}" in w.figure.axes[0].get_title()
+    (ax,) = w.figure.axes
+    assert any(f"{w.result['step'].alloc_cache:#018x}" in t.get_text() for t in ax.texts)
+    assert f"freeindex = {w.result['step'].freeindex}" in ax.get_title()
     # the step slider stops at the free slots
     w.controls["step"].value = 1000
     assert w.controls["step"].max == w.result["run"].free_after_gc == w.result["k"]
@@ -50,15 +51,31 @@ def test_span_step_widget_steps_reuse_the_run_and_the_figure():
         assert w.result["step"] is run.steps[v]
 
 
+def test_span_step_widget_has_a_plot_for_every_span_shape():
+    w = span_step_widget(seed=3)
+    shown = {}
+    for size in SPAN_SIZES.values():
+        for noscan in (False, True):
+            w.controls["noscan"].value = noscan
+            w.controls["size"].value = size
+            words = (w.result["run"].nelems + 63) // 64
+            mesh = next(c for c in w.figure.axes[0].collections if isinstance(c, QuadMesh))
+            assert np.asarray(mesh.get_array()).shape == (2 * words, 64)
+            assert shown.setdefault(words, w.figure) is w.figure    # one figure per shape
+    assert sorted(shown) == [1, 3, 8]
+
+
 def test_span_bits_plot_strips():
     run = step_span(random.Random(1), 48, 0.4, 10**6)
     fig = vs.plot_span_bits(run, 0, "t")
-    rows = fig.axes[0].images[0].get_array()
+    words, cache = (mesh.get_array() for mesh in fig.axes[0].collections
+                    if isinstance(mesh, QuadMesh))              # cells, as categories
+    rows = np.asarray(words)
     assert rows.shape == (6, 64)                                # 3 words x (allocBits, in use)
-    assert (np.asarray(rows[0::2]) == vs.SURVIVOR).sum() == run.survivors
-    assert (np.asarray(rows[1::2]) == vs.NOSLOT).sum() == 3 * 64 - 165
+    assert (rows[0::2] == vs.SURVIVOR).sum() == run.survivors
+    assert (rows[1::2] == vs.NOSLOT).sum() == 3 * 64 - 165
     assert fig.get_suptitle() == "t"
-    cache = np.asarray(fig.axes[1].images[0].get_array())[0]
+    cache = np.asarray(cache)[0]
     assert list(cache[:10]) == [int(not b) for b in run.steps[0].alloc_bits[:10]]
 
 

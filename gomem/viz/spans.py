@@ -8,8 +8,15 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
-from matplotlib.colors import ListedColormap
+from matplotlib import rcParams
+from matplotlib.artist import Artist
+from matplotlib.collections import LineCollection, QuadMesh
+from matplotlib.colors import ListedColormap, Normalize
+from matplotlib.lines import Line2D
+from matplotlib.markers import TICKDOWN, TICKLEFT, TICKUP
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
+from matplotlib.transforms import ScaledTranslation
 
 from gomem.viz.render import still
 
@@ -24,12 +31,113 @@ LAYOUT_COLORS = {"objects": "#9ecae1", "tail": "#d9d9d9", "heap bits": "#74c476"
                  "inline marks": "#9e6ebd"}
 
 
-def _grid(ax, ncols: int, nrows: int) -> list:
-    """Cell borders as two line collections (minor ticks would cost ~3 ms each)."""
-    return [ax.vlines(np.arange(-0.5, ncols, 1), -0.5, nrows - 0.5, color="#c8c8c8",
-                      linewidth=0.6),
-            ax.hlines(np.arange(-0.5, nrows, 1), -0.5, ncols - 0.5, color="#c8c8c8",
-                      linewidth=0.6)]
+def _cells(ax, ys, colors):
+    """Rows of 64 cells between the y edges ``ys``, coloured by category (0 ..
+    len(colors) - 1; set with ``set_array``): a ``QuadMesh`` draws in 2 ms where an image
+    scaled to the same ~900 x 500 pixels takes 20 (made directly: ``pcolormesh`` takes 1 ms
+    more to check its arguments and the data limits)."""
+    corners = np.dstack(np.meshgrid(np.arange(-0.5, 64), ys))
+    return ax.add_collection(QuadMesh(corners, array=np.zeros((len(ys) - 1, 64)),
+                                      cmap=ListedColormap(colors),
+                                      norm=Normalize(0, len(colors) - 1), antialiased=False,
+                                      edgecolors="none"), autolim=False)
+
+
+def _grid(ax, ys, words: int = 0):
+    """Borders of the cells between the y edges ``ys``, a thick line between two 64-slot
+    words (``words``: two rows each) and the frame around them, as one collection (minor
+    ticks would cost ~3 ms each, ``vlines`` and ``axhline`` ~1)."""
+    top, bottom = ys[0], ys[-1]
+    cells = ([[(x, top), (x, bottom)] for x in np.arange(-0.5, 64)]
+             + [[(-0.5, y), (63.5, y)] for y in ys])
+    between = [[(-0.5, 2 * w - 0.5), (63.5, 2 * w - 0.5)] for w in range(1, words)]
+    frame = [[(-0.5, top), (63.5, top), (63.5, bottom), (-0.5, bottom), (-0.5, top)]]
+    return ax.add_collection(LineCollection(
+        cells + between + frame,
+        colors=["#c8c8c8"] * len(cells) + ["black"] * len(between) + [rcParams["axes.edgecolor"]],
+        linewidths=[0.6] * len(cells) + [1.5] * len(between) + [rcParams["axes.linewidth"]],
+        clip_on=False), autolim=False)   # unclipped, as spines: the frame is on the edges
+
+
+def _ticks(ax, side: str, at, labels, fontsize: float = 8) -> None:
+    """Tick marks and labels on the ``side`` ("left", "top" or "bottom") of ``ax``, where
+    matplotlib would draw them, as one line of markers and a text per label: matplotlib's
+    own ticks cost ~1 ms each to make and again to lay out at every full draw (a plot of 8
+    words has 33)."""
+    axis = "y" if side == "left" else "x"
+    gap = (rcParams[f"{axis}tick.major.size"] + rcParams[f"{axis}tick.major.pad"]) / 72
+    if side == "left":
+        ax.set_yticks([])
+        edge, marker = ax.get_yaxis_transform(), TICKLEFT
+        shift, align, points = (-gap, 0), {"ha": "right", "va": "center_baseline"}, \
+            ([0] * len(at), at)
+    else:
+        ax.set_xticks([])
+        edge, marker = ax.get_xaxis_transform(), TICKUP if side == "top" else TICKDOWN
+        y = 1 if side == "top" else 0
+        shift = (0, gap if side == "top" else -gap)
+        align = {"ha": "center", "va": "bottom" if side == "top" else "top"}
+        points = (at, [y] * len(at))
+    # the figure's artists, placed by the Axes' transforms: an Axes would also make each
+    # its clip path and data limits (~0.1 ms a text, 0.5 a line)
+    fig = ax.get_figure(root=True)
+    fig.add_artist(Line2D(*points, ls="", marker=marker, ms=rcParams[f"{axis}tick.major.size"],
+                          mew=rcParams[f"{axis}tick.major.width"],
+                          color=rcParams[f"{axis}tick.color"], transform=edge))
+    moved = edge + ScaledTranslation(*shift, fig.dpi_scale_trans)
+    for x, y, label in zip(*points, labels):
+        fig.text(x, y, label, transform=moved, fontsize=fontsize, **align)
+
+
+class _KeyRow(Artist):
+    """A one-row key centred under the point ``(x, y)`` of ``ax`` (data coordinates), as
+    ``ax.legend(loc="upper center", bbox_to_anchor=(x, y), ncol=len(entries),
+    frameon=False)`` draws it, without a ``Legend``'s boxes to lay out at every draw
+    (~7 ms here; this ~1).  ``entries``: (label, colour of a swatch or a marker drawn in
+    black).
+
+    In ems of ``fontsize`` from the anchor, as a ``Legend``: 2 em handles, 0.8 em before a
+    label, 2 em between entries, the baseline 1.67 em below (padding and the ascent); the
+    labels are measured at each draw, as their widths depend on the dpi."""
+
+    def __init__(self, ax, x: float, y: float, entries, fontsize: float = 7.5):
+        super().__init__()
+        fig = ax.get_figure(root=True)
+        self.em = em = fontsize / 72   # inches
+        at = fig.dpi_scale_trans + ScaledTranslation(x, y, ax.transData)   # inches from x, y
+        base = -1.67 * em
+        self.entries = [
+            (Rectangle((0, base), 2 * em, 0.7 * em, color=look, transform=at)
+             if look.startswith("#") else
+             Line2D([0], [base + 0.35 * em], marker=look, color="black", transform=at),
+             Text(0, base, label, fontsize=fontsize, transform=at, va="baseline"))
+            for label, look in entries]
+        for part in self.get_children():
+            part.set_figure(fig)
+        ax.add_artist(self)
+
+    def get_children(self):
+        return [part for entry in self.entries for part in entry]
+
+    def draw(self, renderer):
+        if not self.get_visible():
+            return
+        inch = renderer.points_to_pixels(72)
+        widths = [renderer.get_text_width_height_descent(label.get_text(),
+                                                         label.get_fontproperties(),
+                                                         ismath=False)[0] / inch
+                  for _, label in self.entries]
+        em = self.em
+        left = -(sum(widths) + len(widths) * 4.8 * em - 2 * em) / 2
+        for (handle, label), width in zip(self.entries, widths):
+            if isinstance(handle, Rectangle):
+                handle.set_x(left)
+            else:
+                handle.set_xdata([left + em])
+            label.set_x(left + 2.8 * em)
+            handle.draw(renderer)
+            label.draw(renderer)
+            left += 4.8 * em + width
 
 
 def slot_categories(step, nelems: int) -> np.ndarray:
@@ -53,66 +161,62 @@ class SpanBitsPlot:
     above the "in use" strip (``i < freeindex or allocBits[i]``), with ``freeindex``
     marked red and this step's slot starred.  Bottom: the 64 bits of ``allocCache``,
     bit 0 = slot ``freeindex``, with the ``ctz64`` result marked.  Updating only swaps
-    image data and texts, so stepping costs milliseconds, not a new figure: everything a
-    step changes (and the grid lines and frame drawn over it) is animated, so a
-    :class:`gomem.viz.render.WidgetCanvas` redraws only those over the saved axes, ticks
-    and legend.
+    cell colours and texts, so stepping costs milliseconds, not a new figure: everything a
+    step changes (and the grid lines and frames drawn over it) is animated, so a
+    :class:`gomem.viz.render.WidgetCanvas` redraws only those over the saved tick labels
+    and key.  The first draw of a new plot is cheap too: one Axes holds both strips (an
+    Axes costs ~7 ms to make), and ticks and key are plain texts and markers.
     """
+
+    ROW = 0.31                     # inches per strip row: one y unit
+    GAP, CACHE = 0.95 / ROW, 0.3 / ROW   # below the words (key, caption); the cache strip
 
     def __init__(self, words: int):
         """``words``: the span's 64-slot words, ``ceil(nelems / 64)`` -- the figure's shape
         (spans with as many words, such as 62 and 15 slots, share one plot)."""
         self.words = words
+        rows = 2 * words
+        cache_top = rows - 0.5 + self.GAP
+        self.cache_y = cache_top + self.CACHE / 2
         # layout in inches so that any number of words keeps the same spacing
-        grid_h = 0.31 * 2 * words
-        height = 0.8 + grid_h + 0.6 + 0.35 + 0.3 + 0.5
+        span_h = self.ROW * (rows + self.GAP + self.CACHE)
+        height = 0.8 + span_h + 0.5
         self.fig = fig = plt.figure(figsize=(11, height))
-        top = self.top = fig.add_axes([0.13, (height - 0.8 - grid_h) / height, 0.85,
-                                       grid_h / height])
-        self.img = top.imshow(np.zeros((2 * words, 64), dtype=int),
-                              cmap=ListedColormap(SLOT_COLORS), vmin=0, vmax=3, aspect="auto",
-                              interpolation="nearest")
-        moving = [self.img, *_grid(top, 64, 2 * words)]
-        moving += [top.axhline(2 * w - 0.5, color="black", linewidth=1.5)
-                   for w in range(1, words)]
-        top.set_xlim(-0.5, 63.5)
-        top.set_ylim(2 * words - 0.5, -0.5)
-        top.set_yticks(range(2 * words))
-        top.set_yticklabels([f"{'allocBits' if r % 2 == 0 else 'in use'}  [{64 * (r // 2)}..]"
-                             for r in range(2 * words)], fontsize=8)
-        top.set_xticks(range(0, 64, 8))
-        top.set_xticklabels([str(b) for b in range(0, 64, 8)], fontsize=8)
-        top.xaxis.set_ticks_position("top")
-        top.xaxis.set_label_position("top")
-        # above the top tick labels, placed once: matplotlib would otherwise measure every
-        # tick label to place it at each full draw (~40% of the first draw)
-        self.fi_label = top.set_title(" ", fontsize=8.5, y=1, pad=21)
+        ax = self.ax = fig.add_axes([0.13, 0.5 / height, 0.85, span_h / height])
+        ax.set_frame_on(False)     # the frames are drawn over the strips, by _grid
+        words_y, cache_ys = np.arange(-0.5, rows), [cache_top, cache_top + self.CACHE]
+        self.cells = _cells(ax, words_y, SLOT_COLORS)
+        self.cache_cells = _cells(ax, cache_ys, CACHE_COLORS)
+        moving = [self.cells, self.cache_cells, _grid(ax, words_y, words), _grid(ax, cache_ys)]
+        ax.set_xlim(-0.5, 63.5)
+        ax.set_ylim(cache_ys[1], -0.5)
+        _ticks(ax, "left", [*range(rows), self.cache_y],
+               [f"{'allocBits' if r % 2 == 0 else 'in use'}  [{64 * (r // 2)}..]"
+                for r in range(rows)] + ["allocCache"])
+        _ticks(ax, "top", range(0, 64, 8), [str(b) for b in range(0, 64, 8)])
+        _ticks(ax, "bottom", range(0, 64, 8), [str(b) for b in range(0, 64, 8)])
+        # above the top tick labels; with y given, matplotlib does not look at each draw
+        # for what the title must clear
+        self.fi_label = ax.set_title(" ", fontsize=8.5, y=1, pad=21)
         self.fi_box = Rectangle((0, 0), 1, 1, fill=False, edgecolor="red", linewidth=2)
-        top.add_patch(self.fi_box)
-        (self.fi_line,) = top.plot([], [], color="red", linewidth=2.5)
-        (self.star,) = top.plot([], [], marker="*", color="black", markersize=8, linestyle="")
-        top.legend(handles=[Patch(color=c, label=lab) for c, lab in zip(SLOT_COLORS, SLOT_LABELS)]
-                   + [plt.Line2D([], [], marker="*", color="black", linestyle="",
-                                 label="slot of this step")],
-                   loc="upper center", bbox_to_anchor=(0.5, -0.02), ncol=5, fontsize=7.5,
-                   frameon=False)
-        bot = self.bot = fig.add_axes([0.13, 0.5 / height, 0.85, 0.3 / height])
-        self.cache_img = bot.imshow(np.zeros((1, 64), dtype=int),
-                                    cmap=ListedColormap(CACHE_COLORS), vmin=0, vmax=2,
-                                    aspect="auto", interpolation="nearest")
-        moving += [self.cache_img, *_grid(bot, 64, 1)]
-        self.cache_title = bot.set_title(" ", fontsize=8.5, loc="left")
-        bot.set_xlim(-0.5, 63.5)
-        bot.set_yticks([0])
-        bot.set_yticklabels(["allocCache"], fontsize=8)
-        bot.set_xticks(range(0, 64, 8))
-        bot.set_xticklabels([f"{b}" for b in range(0, 64, 8)], fontsize=8)
-        bot.set_xlabel("bit b of allocCache   (light grey: 0 = slot taken;  dark grey: beyond "
-                       "freeindex's 64-slot word or past nelems, ignored)", fontsize=8)
-        (self.ctz_mark,) = bot.plot([], [], marker="v", color="black", markersize=7,
-                                    linestyle="")
+        ax.add_patch(self.fi_box)
+        (self.fi_line,) = ax.plot([], [], color="red", linewidth=2.5)
+        (self.star,) = ax.plot([], [], marker="*", color="black", markersize=8, linestyle="")
+        _KeyRow(ax, 31.5, rows - 0.5 + 0.02 * rows,   # 0.02 of the words' height under them
+                [*zip(SLOT_LABELS, SLOT_COLORS), ("slot of this step", "*")])
+        # where an Axes title of the cache strip would be (a title's pad above it)
+        self.cache_title = ax.text(-0.5, cache_top, " ", fontsize=8.5, transform=ax.transData
+                                   + ScaledTranslation(0, rcParams["axes.titlepad"] / 72,
+                                                       fig.dpi_scale_trans))
+        ax.set_xlabel("bit b of allocCache   (light grey: 0 = slot taken;  dark grey: beyond "
+                      "freeindex's 64-slot word or past nelems, ignored)", fontsize=8)
+        # below the 8-point tick labels, where matplotlib would put it after measuring them
+        ax.xaxis.set_label_coords(0.5, 0, ax.transAxes + ScaledTranslation(
+            0, -(rcParams["xtick.major.size"] + rcParams["xtick.major.pad"] + 8
+                 + rcParams["axes.labelpad"]) / 72, fig.dpi_scale_trans))
+        (self.ctz_mark,) = ax.plot([], [], marker="v", color="black", markersize=7,
+                                   linestyle="")
         self.suptitle = fig.suptitle("", fontsize=10, y=1 - 0.12 / height)
-        moving += [*top.spines.values(), *bot.spines.values()]   # drawn over the strips
         for artist in moving + [self.fi_box, self.fi_line, self.star, self.ctz_mark,
                                 self.suptitle, self.fi_label, self.cache_title]:
             artist.set_animated(True)
@@ -127,7 +231,7 @@ class SpanBitsPlot:
         rows = np.empty((2 * words, 64), dtype=int)
         rows[0::2] = bits.reshape(words, 64)
         rows[1::2] = cat
-        self.img.set_data(rows)
+        self.cells.set_array(rows)
         fi = step.freeindex
         if fi < nelems:
             row, col = 2 * (fi // 64) + 1, fi % 64
@@ -145,13 +249,14 @@ class SpanBitsPlot:
                                f"allocCount = {step.alloc_count} of nelems = {nelems}")
         limit = min(64 - fi % 64, nelems - fi) if fi < nelems else 0   # rest of fi's word
         c = step.alloc_cache
-        self.cache_img.set_data(np.array([[(c >> b) & 1 if b < limit else 2 for b in range(64)]]))
+        self.cache_cells.set_array(
+            np.array([[(c >> b) & 1 if b < limit else 2 for b in range(64)]]))
         ctz = (c & -c).bit_length() - 1 if c else 64
         self.cache_title.set_text(
             f"allocCache = {c:#018x}: bit b = slot freeindex+b, 1 = free (green); "
             f"ctz64 = {ctz}" + (f" -> next slot {fi + ctz}" if ctz < limit else
                                 " (no free slot in the cache)"))
-        self.ctz_mark.set_data(([ctz], [0]) if ctz < limit else ([], []))
+        self.ctz_mark.set_data(([ctz], [self.cache_y]) if ctz < limit else ([], []))
         self.suptitle.set_text(title)
         return self.fig
 

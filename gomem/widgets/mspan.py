@@ -11,7 +11,10 @@ import functools
 import random
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
 
+from gomem.mheap import span_nelems
+from gomem.sizeclasses import size_to_class
 from gomem.viz import spans as viz
 from gomem.widgets.base import PlotWidget
 from gomem.workload import step_span
@@ -26,7 +29,13 @@ def span_step_widget(seed: int = 0, size: int = 48, survival: float = 0.4) -> Pl
     Controls: object size, survival fraction, pointer-free or not, and the step (how
     many allocations since the GC).  The "step +1" button moves the step slider.
     """
-    plots: dict = {}   # 64-slot words -> SpanBitsPlot, reused: a step only swaps image data
+    # 64-slot words -> SpanBitsPlot, one per span shape of the sizes, built now (~15 ms each)
+    # so that the first move to another size only draws it; a step only recolours cells
+    plots = {words: viz.SpanBitsPlot(words) for words in {
+        (span_nelems(size_to_class(size, noscan), noscan) + 63) // 64
+        for size in SPAN_SIZES.values() for noscan in (False, True)}}
+    for plot in plots.values():
+        plt.close(plot.fig)   # pyplot forgets them (it would show them at the cell's end)
 
     @functools.lru_cache(maxsize=32)
     def run_of(size, survival, noscan):
@@ -47,10 +56,7 @@ def span_step_widget(seed: int = 0, size: int = 48, survival: float = 0.4) -> Pl
         title = (f"{r['size']} B {'noscan' if r['noscan'] else 'scan'}, survival "
                  f"{r['survival']:.2f} (seed {seed}): {run.survivors} of {run.nelems} survived; "
                  f"{what}")
-        words = (run.nelems + 63) // 64
-        if words not in plots:
-            plots[words] = viz.SpanBitsPlot(words)
-        return plots[words].update(run, r["k"], title)
+        return plots[(run.nelems + 63) // 64].update(run, r["k"], title)
 
     controls = {
         "size": widgets.Dropdown(options=list(SPAN_SIZES.items()), value=size,
