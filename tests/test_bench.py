@@ -51,3 +51,23 @@ def test_nbval_floor_reports_a_failing_notebook(tmp_path):
     with pytest.raises(RuntimeError, match="nbval failed(.|\n)*1 failed"):
         cases.nbval_vs_floor([str(bad)], Path(__file__).resolve().parents[1], repeats=1,
                              scratch=tmp_path / "stand-ins")
+
+
+def test_steady_speed_scales_each_probe_by_the_machine_speed_beside_it(monkeypatch):
+    import pytest
+    refs = iter([10.0] * 3 + [20.0] * 3)      # the machine ran at half speed for size 2
+    monkeypatch.setattr(cases, "reference_ns", lambda n: next(refs))
+    (s1, ns1, steady1), (s2, ns2, steady2) = cases.ns_vs_heap_size([1, 2], probe=200, probes=3)
+    assert (s1, s2) == (1, 2) and ns1 > 0 and ns2 > 0
+    assert steady1 == pytest.approx(ns1 * 15 / 10) and steady2 == pytest.approx(ns2 * 15 / 20)
+
+
+def test_heap_size_plot_shows_measured_and_steady_costs():
+    import matplotlib
+    matplotlib.use("Agg")
+    from gomem.viz.bench import plot_ns_vs_heap
+    fig = plot_ns_vs_heap([(1, 900.0, 800.0), (4, 1000.0, 820.0)], go_ns=40.0)
+    ax = fig.axes[0]
+    steady, measured, target = ax.get_lines()
+    assert list(steady.get_ydata()) == [800.0, 820.0] and list(measured.get_ydata()) == [900.0, 1000.0]
+    assert target.get_ydata()[0] == 2000.0 and ax.get_ylim()[1] >= 2000.0

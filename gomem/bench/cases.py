@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -55,19 +56,42 @@ def gc_ns(live: int, repeats: int = 3) -> float:
     return best_of(repeats, lambda: h.gc(live=addrs)) * 1e9
 
 
-def ns_vs_heap_size(sizes_mib: list[int], probe: int = 20_000) -> list[tuple[int, float]]:
-    """Per-call 64-byte malloc cost after the heap has grown to each size (MiB)."""
+def reference_ns(n: int = 4000) -> float:
+    """ns per step of a fixed pure-Python loop: how fast this machine runs Python right now
+    (a VM's speed here drifts by up to half from one 10 ms to the next)."""
+    t = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i & 7
+    return (time.perf_counter() - t) / n * 1e9
+
+
+def ns_vs_heap_size(sizes_mib: list[int], probe: int = 4000,
+                    probes: int = 9) -> list[tuple[int, float, float]]:
+    """Per-call 64-byte malloc cost after the heap has grown to each size (MiB).
+
+    Each size runs ``probes`` probes of ``probe`` calls, each followed by
+    :func:`reference_ns`; it reports the median ns and the median ns *at a steady machine
+    speed* (each probe scaled by the median reference over all sizes / its own reference),
+    which is what shows whether the cost depends on the heap's size.
+    """
     h = Heap()
-    out = []
+    runs = []   # per size: [(malloc ns, reference ns)]
     for target in sizes_mib:
         while h.stats.heap_in_use < target * MIB:
             h.malloc_many(64, 50_000)
         m = h.malloc
-        t = time.perf_counter()
-        for _ in range(probe):
-            m(64, False)
-        out.append((target, (time.perf_counter() - t) / probe * 1e9))
-    return out
+        size_runs = []
+        for _ in range(probes):
+            t = time.perf_counter()
+            for _ in range(probe):
+                m(64, False)
+            size_runs.append(((time.perf_counter() - t) / probe * 1e9, reference_ns(probe)))
+        runs.append(size_runs)
+    ref = statistics.median(r for size_runs in runs for _, r in size_runs)
+    return [(target, statistics.median(ns for ns, _ in size_runs),
+             statistics.median(ns * ref / r for ns, r in size_runs))
+            for target, size_runs in zip(sizes_mib, runs)]
 
 
 _MEMORY_SCRIPT = """
