@@ -32,6 +32,7 @@ from gomem.mspan import MSpan, MSpanState
 from gomem.mstats import HeapStats, MemStats, mem_stats
 from gomem.sizeclasses import (MALLOC_HEADER_SIZE, MAX_SMALL_ALLOC, MAX_TINY_SIZE,
                                MIN_SIZE_FOR_MALLOC_HEADER, NOSCAN_SPANCLASS, SCAN_SPANCLASS)
+from gomem.spanclass import TINY_SPAN_CLASS
 
 
 class HeapObject(NamedTuple):
@@ -78,15 +79,16 @@ class Heap:
         ``noscan=True`` means the type holds no pointers (``[]byte``, ``[N]int``).
 
         A small request whose span has a free slot in its ``alloc_cache`` (or a tiny one
-        that fits the current tiny block) is served right here by an inlined copy of
-        ``nextFreeFast`` / ``mallocgcTiny``'s first case (the common case, kept fast);
-        everything else — and everything while events are recorded — goes through the
-        readable paths in :mod:`gomem.malloc`.  The tests check that both give the same
-        heap, step for step.
+        that fits the current tiny block, or needs a new 16-byte block that ``nextFreeFast``
+        finds) is served right here by an inlined copy of ``nextFreeFast`` and
+        ``mallocgcTiny``'s two cases (the common case, kept fast); everything else — and
+        everything while events are recorded — goes through the readable paths in
+        :mod:`gomem.malloc`.  The tests check that both give the same heap, step for step.
         """
         if type(size) is int and 0 < size <= MAX_SMALL_ALLOC and type(p) is int \
                 and 0 <= p < self._nprocs and not self.events.on:
             c = self.mcaches[p]
+            tiny, header = False, 0
             if noscan:
                 if size < MAX_TINY_SIZE:    # mallocgcTiny's "fits in the current block" case
                     off = c.tinyoffset
@@ -100,12 +102,13 @@ class Heap:
                         c.tinyoffset = off + size
                         c.tiny_allocs += 1
                         return c.tiny + off
-                    return mallocgc(c, size, True)
-                s = c.alloc[NOSCAN_SPANCLASS[size]]
-                header = 0
+                    s, tiny = c.alloc[TINY_SPAN_CLASS], True     # else a new 16-byte block
+                else:
+                    s = c.alloc[NOSCAN_SPANCLASS[size]]
             else:
                 s = c.alloc[SCAN_SPANCLASS[size]]
-                header = MALLOC_HEADER_SIZE if size > MIN_SIZE_FOR_MALLOC_HEADER else 0
+                if size > MIN_SIZE_FOR_MALLOC_HEADER:
+                    header = MALLOC_HEADER_SIZE
             cache = s.alloc_cache
             if cache:                       # nextFreeFast
                 bit = (cache & -cache).bit_length() - 1
@@ -115,7 +118,10 @@ class Heap:
                     s.alloc_cache = cache >> (bit + 1)
                     s.freeindex = freeidx
                     s.alloc_count += 1
-                    return result * s.elemsize + s.start_addr + header
+                    x = result * s.elemsize + s.start_addr + header
+                    if tiny and (size < c.tinyoffset or not c.tiny):   # the roomier block stays
+                        c.tiny, c.tinyoffset = x, size
+                    return x
         check_size(size)
         if size > MAX_ALLOC:
             raise OutOfMemoryError(f"runtime: out of memory: cannot allocate {size}-byte block "
