@@ -96,8 +96,9 @@ class IncrementalWorkload:
     the cost of logging all: the heap's own event log stays off (so ``Heap.malloc`` serves
     ``nextFreeFast`` hits and tiny-block fits itself, as it does for a program), and the
     runtime functions behind it (``mallocgc`` and below) write to a log of their own.  An
-    allocation that logged nothing took one of those two paths: a tiny request (pointer-free,
-    < 16 B) fitted the tiny block, any other hit ``nextFreeFast``.
+    allocation that logged nothing took one of those two paths: it fitted the tiny block if
+    the P's ``tiny_allocs`` count went up, else it hit ``nextFreeFast`` (a new tiny block
+    or a slot of its class).
     """
 
     def __init__(self, seed: int, mix: str = "typical", gomaxprocs: int = 1,
@@ -123,11 +124,11 @@ class IncrementalWorkload:
         for size, noscan in random_sizes(self.rng, self.mix, count - len(self.requests)):
             p = len(self.requests) % self.gomaxprocs
             self.requests.append((size, noscan, p))
-            logged = len(events)
+            logged, c = len(events), h.mcaches[p]
+            fits = c.tiny_allocs
             self.addrs.append(h.malloc(size, noscan, p))
             if len(events) == logged:     # served by Heap.malloc's inlined fast path
-                self.counts["tiny block" if path_of(size, noscan) == "tiny"
-                            else "nextFreeFast"] += 1
+                self.counts["tiny block" if c.tiny_allocs != fits else "nextFreeFast"] += 1
         self.counts += self.log.path_counts(start)     # the new slow-path allocations
         return WorkloadRun(h, list(self.requests), list(self.addrs),
                            {path: self.counts.get(path, 0) for path in PATHS})
