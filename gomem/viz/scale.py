@@ -70,7 +70,7 @@ class ValueTicks:
             ax.tick_params(axis="x", labelbottom=False)
             self.texts = [ax.text(t, 0, "", transform=tick_labels(ax, "x"), ha="center",
                                   va="top", fontsize=size) for t in ticks]
-            _label_below(ax, label, self.texts[0].get_fontsize())
+            label_below(ax, label, self.texts[0].get_fontsize())
         animate(*self.texts)
 
     def show(self, peak: float) -> int:
@@ -109,7 +109,7 @@ class MovingTicks:
         self.texts = [ax.text(0, 0, "", transform=tick_labels(ax, "x"), ha="center", va="top",
                               fontsize=size) for _ in range(most)]
         if label:
-            _label_below(ax, label, self.texts[0].get_fontsize(), labelsize)
+            label_below(ax, label, self.texts[0].get_fontsize(), labelsize)
         animate(self.marks, *self.texts)
 
     def show(self, at, labels) -> None:
@@ -135,14 +135,15 @@ class MovingTicks:
         return [t.get_text() for t in self.texts if t.get_visible()]
 
 
-def tick_labels(ax, axis: str):
-    """Where ``ax``'s bottom x / left y tick labels go: the position along the axis in data
-    coordinates, moved off the axes by the tick length and pad (texts placed with it stand
-    where matplotlib would put tick labels)."""
+def tick_labels(ax, axis: str, top: bool = False):
+    """Where ``ax``'s bottom (or ``top``) x / left y tick labels go: the position along the
+    axis in data coordinates, moved off the axes by the tick length and pad (texts placed
+    with it, at y = 0 or 1 for x, x = 0 for y, stand where matplotlib puts tick labels)."""
     dpi = ax.get_figure(root=True).dpi_scale_trans
     if axis == "y":
         return ax.get_yaxis_transform() + ScaledTranslation(-_gap("y"), 0, dpi)
-    return ax.get_xaxis_transform() + ScaledTranslation(0, -_gap("x"), dpi)
+    return ax.get_xaxis_transform() + ScaledTranslation(0, _gap("x") if top else -_gap("x"),
+                                                        dpi)
 
 
 def _gap(axis: str) -> float:
@@ -150,7 +151,7 @@ def _gap(axis: str) -> float:
     return (rcParams[f"{axis}tick.major.size"] + rcParams[f"{axis}tick.major.pad"]) / 72
 
 
-def _label_below(ax, label: str, value_size: float, labelsize=None) -> None:
+def label_below(ax, label: str, value_size: float, labelsize=None) -> None:
     """``ax``'s x label, placed below one line of tick values of ``value_size`` points (an
     axis without tick labels would put it right under the axis, over the values)."""
     room = _gap("x") + (value_size * 1.25 + rcParams["axes.labelpad"]) / 72

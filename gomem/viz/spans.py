@@ -19,6 +19,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation
 
 from gomem.viz.render import still
+from gomem.viz.scale import label_below, tick_labels
 
 # slot categories in the "in use" strip
 FREE, SURVIVOR, NEW, NOSLOT = 0, 1, 2, 3
@@ -65,26 +66,22 @@ def _ticks(ax, side: str, at, labels, fontsize: float = 8) -> None:
     own ticks cost ~1 ms each to make and again to lay out at every full draw (a plot of 8
     words has 33)."""
     axis = "y" if side == "left" else "x"
-    gap = (rcParams[f"{axis}tick.major.size"] + rcParams[f"{axis}tick.major.pad"]) / 72
     if side == "left":
         ax.set_yticks([])
         edge, marker = ax.get_yaxis_transform(), TICKLEFT
-        shift, align, points = (-gap, 0), {"ha": "right", "va": "center_baseline"}, \
-            ([0] * len(at), at)
+        align, points = {"ha": "right", "va": "center_baseline"}, ([0] * len(at), at)
     else:
         ax.set_xticks([])
         edge, marker = ax.get_xaxis_transform(), TICKUP if side == "top" else TICKDOWN
-        y = 1 if side == "top" else 0
-        shift = (0, gap if side == "top" else -gap)
         align = {"ha": "center", "va": "bottom" if side == "top" else "top"}
-        points = (at, [y] * len(at))
+        points = (at, [1 if side == "top" else 0] * len(at))
     # the figure's artists, placed by the Axes' transforms: an Axes would also make each
     # its clip path and data limits (~0.1 ms a text, 0.5 a line)
     fig = ax.get_figure(root=True)
     fig.add_artist(Line2D(*points, ls="", marker=marker, ms=rcParams[f"{axis}tick.major.size"],
                           mew=rcParams[f"{axis}tick.major.width"],
                           color=rcParams[f"{axis}tick.color"], transform=edge))
-    moved = edge + ScaledTranslation(*shift, fig.dpi_scale_trans)
+    moved = tick_labels(ax, axis, top=side == "top")
     for x, y, label in zip(*points, labels):
         fig.text(x, y, label, transform=moved, fontsize=fontsize, **align)
 
@@ -208,12 +205,8 @@ class SpanBitsPlot:
         self.cache_title = ax.text(-0.5, cache_top, " ", fontsize=8.5, transform=ax.transData
                                    + ScaledTranslation(0, rcParams["axes.titlepad"] / 72,
                                                        fig.dpi_scale_trans))
-        ax.set_xlabel("bit b of allocCache   (light grey: 0 = slot taken;  dark grey: beyond "
-                      "freeindex's 64-slot word or past nelems, ignored)", fontsize=8)
-        # below the 8-point tick labels, where matplotlib would put it after measuring them
-        ax.xaxis.set_label_coords(0.5, 0, ax.transAxes + ScaledTranslation(
-            0, -(rcParams["xtick.major.size"] + rcParams["xtick.major.pad"] + 8
-                 + rcParams["axes.labelpad"]) / 72, fig.dpi_scale_trans))
+        label_below(ax, "bit b of allocCache   (light grey: 0 = slot taken;  dark grey: "
+                    "beyond freeindex's 64-slot word or past nelems, ignored)", 8, 8)
         (self.ctz_mark,) = ax.plot([], [], marker="v", color="black", markersize=7,
                                    linestyle="")
         self.suptitle = fig.suptitle("", fontsize=10, y=1 - 0.12 / height)
