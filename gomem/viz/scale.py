@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib import rcParams
-from matplotlib.markers import TICKDOWN
+from matplotlib.lines import Line2D
+from matplotlib.markers import TICKDOWN, TICKLEFT, TICKUP
 from matplotlib.textpath import TextPath
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import ScaledTranslation
@@ -103,9 +104,7 @@ class MovingTicks:
         size = fontsize or rcParams["xtick.labelsize"]
         ax.set_xlim(0, 1)
         ax.set_xticks([])
-        (self.marks,) = ax.plot([], [], ls="", marker=TICKDOWN, ms=rcParams["xtick.major.size"],
-                                mew=rcParams["xtick.major.width"], color=rcParams["xtick.color"],
-                                transform=ax.get_xaxis_transform(), clip_on=False, zorder=2.5)
+        self.marks = ax.add_line(tick_marks(ax, "bottom", clip_on=False, zorder=2.5))
         self.texts = [ax.text(0, 0, "", transform=tick_labels(ax, "x"), ha="center", va="top",
                               fontsize=size) for _ in range(most)]
         if label:
@@ -133,6 +132,22 @@ class MovingTicks:
     def shown(self) -> list[str]:
         """The values written, first to last."""
         return [t.get_text() for t in self.texts if t.get_visible()]
+
+
+_TICK_MARKERS = {"bottom": TICKDOWN, "top": TICKUP, "left": TICKLEFT}
+
+
+def tick_marks(ax, side: str, at=(), **style) -> Line2D:
+    """Tick marks at ``at`` (data coordinates along the axis; set later with ``set_data``)
+    on ``ax``'s ``side`` ("bottom", "top" or "left"), as one line of markers sized and
+    coloured like matplotlib's major ticks, for the Axes or the figure to add."""
+    axis = "y" if side == "left" else "x"
+    across = [1 if side == "top" else 0] * len(at)
+    points, edge = (((across, at), ax.get_yaxis_transform()) if axis == "y"
+                    else ((at, across), ax.get_xaxis_transform()))
+    return Line2D(*points, ls="", marker=_TICK_MARKERS[side],
+                  ms=rcParams[f"{axis}tick.major.size"], mew=rcParams[f"{axis}tick.major.width"],
+                  color=rcParams[f"{axis}tick.color"], transform=edge, **style)
 
 
 def tick_labels(ax, axis: str, top: bool = False):

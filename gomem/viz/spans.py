@@ -13,13 +13,12 @@ from matplotlib.artist import Artist
 from matplotlib.collections import LineCollection, QuadMesh
 from matplotlib.colors import ListedColormap, Normalize
 from matplotlib.lines import Line2D
-from matplotlib.markers import TICKDOWN, TICKLEFT, TICKUP
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation
 
 from gomem.viz.render import still
-from gomem.viz.scale import label_below, tick_labels
+from gomem.viz.scale import label_below, tick_labels, tick_marks
 
 # slot categories in the "in use" strip
 FREE, SURVIVOR, NEW, NOSLOT = 0, 1, 2, 3
@@ -68,21 +67,16 @@ def _ticks(ax, side: str, at, labels, fontsize: float = 8) -> None:
     axis = "y" if side == "left" else "x"
     if side == "left":
         ax.set_yticks([])
-        edge, marker = ax.get_yaxis_transform(), TICKLEFT
-        align, points = {"ha": "right", "va": "center_baseline"}, ([0] * len(at), at)
+        align = {"ha": "right", "va": "center_baseline"}
     else:
         ax.set_xticks([])
-        edge, marker = ax.get_xaxis_transform(), TICKUP if side == "top" else TICKDOWN
         align = {"ha": "center", "va": "bottom" if side == "top" else "top"}
-        points = (at, [1 if side == "top" else 0] * len(at))
     # the figure's artists, placed by the Axes' transforms: an Axes would also make each
     # its clip path and data limits (~0.1 ms a text, 0.5 a line)
     fig = ax.get_figure(root=True)
-    fig.add_artist(Line2D(*points, ls="", marker=marker, ms=rcParams[f"{axis}tick.major.size"],
-                          mew=rcParams[f"{axis}tick.major.width"],
-                          color=rcParams[f"{axis}tick.color"], transform=edge))
+    marks = fig.add_artist(tick_marks(ax, side, at))
     moved = tick_labels(ax, axis, top=side == "top")
-    for x, y, label in zip(*points, labels):
+    for (x, y), label in zip(marks.get_xydata(), labels):
         fig.text(x, y, label, transform=moved, fontsize=fontsize, **align)
 
 
