@@ -24,10 +24,15 @@ from gomem.sizeclasses import (MALLOC_HEADER_SIZE, MAX_SMALL_ALLOC, MAX_TINY_SIZ
                                MIN_SIZE_FOR_MALLOC_HEADER, NOSCAN_SPANCLASS, SCAN_SPANCLASS)
 
 
+def alloc_bit_array(s) -> np.ndarray:
+    """``s.alloc_bits`` as one 0/1 byte per slot (slot i is bit ``i & 7`` of byte ``i >> 3``)."""
+    bits = np.unpackbits(np.frombuffer(s.alloc_bits, dtype=np.uint8), bitorder="little")
+    return bits[:s.nelems]
+
+
 def _free_slots(s) -> np.ndarray:
     """Indices of free slots at or after freeindex (``isFree`` for the whole span)."""
-    bits = np.unpackbits(np.frombuffer(s.alloc_bits, dtype=np.uint8), bitorder="little")
-    return np.flatnonzero(bits[s.freeindex:s.nelems] == 0) + s.freeindex
+    return np.flatnonzero(alloc_bit_array(s)[s.freeindex:] == 0) + s.freeindex
 
 
 def _set_cache(s) -> None:

@@ -18,8 +18,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
-
+from gomem.bulk import alloc_bit_array
 from gomem.events import PATHS, EventLog, classify
 from gomem.heap import Heap
 from gomem.mheap import HEAP_ARENA_BYTES
@@ -266,9 +265,8 @@ class SpanSteps:
 
 
 def _span_step(s: MSpan, step: int, slot, path: str) -> SpanStep:
-    """A snapshot of ``s``; bit i of ``allocBits`` is bit ``i & 7`` of byte ``i >> 3``."""
-    bits = np.unpackbits(np.frombuffer(bytes(s.alloc_bits), dtype=np.uint8),
-                         bitorder="little")[:s.nelems].astype(bool)
+    """A snapshot of ``s``."""
+    bits = alloc_bit_array(s).astype(bool)
     in_use = bits.copy()
     in_use[:s.freeindex] = True          # isFree is false below freeindex
     return SpanStep(step, slot, path, s.freeindex, s.alloc_cache, tuple(bits.tolist()),
