@@ -61,13 +61,12 @@ class FaultCurvePlot:
                                       squeeze=False)
         self.axes = list(axes[0])
         self.curves, self.working_set, self.now = [], [], []
-        lo, hi = min(self.frames_list), max(self.frames_list)
-        pad = 0.05 * (hi - lo or 1)   # matplotlib's default margin
+        xlim = _xlim(self.frames_list)
         for ax, ylabel, yscale, ylim in zip(
                 self.axes, ("page faults (% of references)", "time per access / DRAM time (log)"),
                 ("linear", "log"), ((0, 104), (1, 1.4 * (max_slowdown or 1)))):
             ax.set_yscale(yscale)
-            ax.set_xlim(lo - pad, hi + pad)
+            ax.set_xlim(*xlim)
             ax.set_ylim(*ylim)
             self.curves.append([ax.plot([], [], marker=".", animated=True)[0]
                                 for _ in range(policies)])
@@ -101,6 +100,13 @@ class FaultCurvePlot:
         _legend(self.axes[0], animated=True, fontsize=8)   # one legend: both panels match
         self.suptitle.set_text(title)
         return self.fig
+
+
+def _xlim(xs) -> tuple[float, float]:
+    """The x range matplotlib's autoscaling would give data at ``xs``: a 5 % margin."""
+    lo, hi = min(xs), max(xs)
+    pad = 0.05 * (hi - lo or 1)
+    return lo - pad, hi + pad
 
 
 def _vline(ax, x, **style):
@@ -440,8 +446,7 @@ class FragmentationPlot:
                      if getattr(s, attr) > (getattr(steps[i - 1], attr) if i else 0)]
             line.set_data([s.step for s in fails],
                           [100 * getattr(s, value) / memory for s in fails])
-        pad = 0.05 * (max(xs) - min(xs) or 1)   # matplotlib's default margin
-        xlim = (min(xs) - pad, max(xs) + pad)
+        xlim = _xlim(xs)
         if ax.get_xlim() != xlim:   # a run as long as the last keeps the static layer
             ax.set_xlim(*xlim)
         if segments is not None:
