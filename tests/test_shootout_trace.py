@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from gomem.errors import BadSizeError, ConfigError, GoMemError
 from gomem.shootout import SHAPES, Op, Trace, TraceError, generate, parse_trace, write_trace
 from gomem.shootout.generate import peak_payload
+from gomem.shootout.trace import check_ops
 
 TEXT = """20000
 3
@@ -43,6 +44,16 @@ def test_generated_traces_round_trip(shape, seed):
     assert len(t) == 1500
     assert parse_trace(write_trace(t), t.name) == t
     assert t.suggested_heap == peak_payload(t.ops) > 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(shape=st.sampled_from(list(SHAPES)), n=st.integers(1, 700), seed=st.integers(0, 10**6))
+def test_generated_traces_are_legal(shape, n, seed):
+    """generate() builds legal traces by construction (it does not re-check them): every
+    free and realloc names a live id, ids are new when allocated, sizes are ints >= 1."""
+    t = generate(shape, n, seed)
+    check_ops(t.ops, t.num_ids)
+    assert len(t) == n and t.num_ids == 1 + max(o.id for o in t.ops)
 
 
 @pytest.mark.parametrize("shape", list(SHAPES))
