@@ -21,7 +21,8 @@ from typing import Iterable, Iterator, NamedTuple
 
 from gomem import bulk
 from gomem import check as _check
-from gomem.errors import BadPError, BadPointerError, GoMemError, OutOfMemoryError, check_size
+from gomem.errors import (BadPError, BadPointerError, ConfigError, GoMemError, OutOfMemoryError,
+                          check_size)
 from gomem.events import Event, EventLog
 from gomem.malloc import mallocgc
 from gomem.mcache import MCache
@@ -48,16 +49,25 @@ class Heap:
 
     ``greenteagc`` selects the span layout of Go 1.26+'s default Green Tea collector
     (True) or the classic one (``GOEXPERIMENT=nogreenteagc``); it changes ``nelems``.
+    ``record_events=True`` logs every runtime function each allocation goes through in
+    ``events``; ``"slow"`` logs only what goes through ``mallocgc`` and below, so an
+    allocation that :meth:`malloc`'s inlined fast path serves (a ``nextFreeFast`` hit or a
+    tiny-block fit) logs nothing and costs what it costs with the log off.
     """
 
-    def __init__(self, gomaxprocs: int = 1, greenteagc: bool = True, record_events: bool = False):
+    def __init__(self, gomaxprocs: int = 1, greenteagc: bool = True,
+                 record_events: bool | str = False):
         check_size(gomaxprocs, "gomaxprocs")
         if gomaxprocs < 1:
             raise BadPError("gomaxprocs must be >= 1")
+        if record_events not in (False, True, "slow"):
+            raise ConfigError(f"record_events must be False, True or 'slow', not {record_events!r}")
         self.greenteagc = greenteagc
         self.stats = HeapStats()
         self.events = EventLog()
-        self.events.on = record_events
+        self.events.on = bool(record_events)
+        # "slow": log mallocgc and below, but let malloc's inlined fast path run (unlogged)
+        self.fast_path_unlogged = record_events == "slow"
         self.mheap = MHeap(self.stats, self.events, greenteagc)
         self.mcaches = [MCache(p, self.mheap) for p in range(gomaxprocs)]
         self._nprocs = gomaxprocs
@@ -82,11 +92,11 @@ class Heap:
         that fits the current tiny block, or needs a new 16-byte block that ``nextFreeFast``
         finds) is served right here by an inlined copy of ``nextFreeFast`` and
         ``mallocgcTiny``'s two cases (the common case, kept fast); everything else — and
-        everything while events are recorded — goes through the readable paths in
+        everything while all events are recorded — goes through the readable paths in
         :mod:`gomem.malloc`.  The tests check that both give the same heap, step for step.
         """
         if type(size) is int and 0 < size <= MAX_SMALL_ALLOC and type(p) is int \
-                and 0 <= p < self._nprocs and not self.events.on:
+                and 0 <= p < self._nprocs and (self.fast_path_unlogged or not self.events.on):
             c = self.mcaches[p]
             tiny, header = False, 0
             if noscan:
@@ -138,12 +148,12 @@ class Heap:
 
     def trace_malloc(self, size: int, noscan: bool = False, p: int = 0) -> tuple[int, list[Event]]:
         """``malloc`` that also returns the runtime functions this allocation went through."""
-        was_on, start = self.events.on, len(self.events.events)
-        self.events.on = True
+        was_on, unlogged, start = self.events.on, self.fast_path_unlogged, len(self.events.events)
+        self.events.on, self.fast_path_unlogged = True, False
         try:
             addr = self.malloc(size, noscan, p)
         finally:
-            self.events.on = was_on
+            self.events.on, self.fast_path_unlogged = was_on, unlogged
         trace = self.events.events[start:]
         if not was_on:
             del self.events.events[start:]

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from gomem.bulk import alloc_bit_array
-from gomem.events import PATHS, EventLog, classify
+from gomem.events import PATHS, classify
 from gomem.heap import Heap
 from gomem.mheap import HEAP_ARENA_BYTES
 from gomem.mspan import MSpan
@@ -91,13 +91,11 @@ class IncrementalWorkload:
     after ``advance(n)`` equals the heap of ``run_workload`` with ``count=n``, and so do the
     path counts.
 
-    It logs only the allocations that leave ``Heap.malloc``'s inlined fast path, at half
-    the cost of logging all: the heap's own event log stays off (so ``Heap.malloc`` serves
-    ``nextFreeFast`` hits and tiny-block fits itself, as it does for a program), and the
-    runtime functions behind it (``mallocgc`` and below) write to a log of their own.  An
-    allocation that logged nothing took one of those two paths: it fitted the tiny block if
-    the P's ``tiny_allocs`` count went up, else it hit ``nextFreeFast`` (a new tiny block
-    or a slot of its class).
+    Its heap logs only the allocations that leave ``Heap.malloc``'s inlined fast path
+    (``record_events="slow"``), at half the cost of logging all.  An allocation that logged
+    nothing took one of the fast path's two paths: it fitted the tiny block if the P's
+    ``tiny_allocs`` count went up, else it hit ``nextFreeFast`` (a new tiny block or a slot
+    of its class).
     """
 
     def __init__(self, seed: int, mix: str = "typical", gomaxprocs: int = 1,
@@ -107,9 +105,8 @@ class IncrementalWorkload:
 
     def _restart(self) -> None:
         self.rng = random.Random(self.seed)
-        self.heap = Heap(gomaxprocs=self.gomaxprocs, greenteagc=self.greenteagc)
-        self.log = self.heap.mheap.log = EventLog()   # mallocgc and below: the slow paths
-        self.log.on = True
+        self.heap = Heap(gomaxprocs=self.gomaxprocs, greenteagc=self.greenteagc,
+                         record_events="slow")
         self.requests: list[tuple[int, bool, int]] = []
         self.addrs: list[int] = []
         self.counts: Counter = Counter()   # path_counts of the allocations made so far
@@ -118,7 +115,7 @@ class IncrementalWorkload:
         """The heap after ``count`` allocations (restarting if it is already past them)."""
         if count < len(self.requests):
             self._restart()
-        h, events = self.heap, self.log.events
+        h, events = self.heap, self.heap.events.events
         start = len(events)
         for size, noscan in random_sizes(self.rng, self.mix, count - len(self.requests)):
             p = len(self.requests) % self.gomaxprocs
@@ -128,7 +125,7 @@ class IncrementalWorkload:
             self.addrs.append(h.malloc(size, noscan, p))
             if len(events) == logged:     # served by Heap.malloc's inlined fast path
                 self.counts["tiny block" if c.tiny_allocs != fits else "nextFreeFast"] += 1
-        self.counts += self.log.path_counts(start)     # the new slow-path allocations
+        self.counts += h.events.path_counts(start)     # the new slow-path allocations
         return WorkloadRun(h, list(self.requests), list(self.addrs),
                            {path: self.counts.get(path, 0) for path in PATHS})
 

@@ -1,8 +1,11 @@
 """Heap.malloc's inlined nextFreeFast gives exactly the heap the readable paths give."""
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from gomem import Heap
+from gomem.errors import ConfigError
+from gomem.events import classify
 from gomem.malloc import ZEROBASE
 from heapstate import fingerprint
 
@@ -28,6 +31,43 @@ def test_same_addresses_and_state(reqs, greentea):
             fast.gc(live=live_f)
             slow.gc(live=live_s)
     assert fingerprint(fast)[:-1] == fingerprint(slow)[:-1]   # all but the event count
+
+
+@settings(max_examples=60, deadline=None)
+@given(requests, st.booleans())
+def test_slow_paths_log(reqs, greentea):
+    """record_events="slow" logs what record_events=True logs, minus the allocations
+    Heap.malloc's inlined fast path serves, and leaves the same heap."""
+    every = Heap(gomaxprocs=2, greenteagc=greentea, record_events=True)
+    slow = Heap(gomaxprocs=2, greenteagc=greentea, record_events="slow")
+    live_e, live_s = [], []
+    for size, noscan, p, action in reqs:
+        a, b = every.malloc(size, noscan, p), slow.malloc(size, noscan, p)
+        assert a == b
+        live_e.append(a)
+        live_s.append(b)
+        if action == 0:
+            live_e = [x for x in live_e[::2] if x != ZEROBASE]
+            live_s = [x for x in live_s[::2] if x != ZEROBASE]
+            every.gc(live=live_e)
+            slow.gc(live=live_s)
+    fast = {"nextFreeFast", "tiny block"}
+    assert slow.events.allocations() == [g for g in every.events.allocations()
+                                         if classify(g) not in fast]
+    assert fingerprint(slow)[:-1] == fingerprint(every)[:-1]
+
+
+def test_slow_paths_mode_traces_and_rejects_bad_values():
+    h = Heap(record_events="slow")
+    h.malloc(24)                                     # a new span: mallocgc and below
+    before = list(h.events.events)
+    h.malloc(24)                                     # a nextFreeFast hit: nothing logged
+    assert h.events.events == before
+    _, trace = h.trace_malloc(24)                    # but a traced call shows its path
+    assert classify(trace) == "nextFreeFast" and h.fast_path_unlogged
+    for bad in ("fast", 2, None):
+        with pytest.raises(ConfigError, match="record_events"):
+            Heap(record_events=bad)
 
 
 runs = st.lists(st.tuples(st.sampled_from([1, 8, 16, 24, 48, 64, 512, 520, 1024, 3000, 32760, 40_000]),
