@@ -49,10 +49,10 @@ class Heap:
 
     ``greenteagc`` selects the span layout of Go 1.26+'s default Green Tea collector
     (True) or the classic one (``GOEXPERIMENT=nogreenteagc``); it changes ``nelems``.
-    ``record_events=True`` logs every runtime function each allocation goes through in
-    ``events``; ``"slow"`` logs only what goes through ``mallocgc`` and below, so an
-    allocation that :meth:`malloc`'s inlined fast path serves (a ``nextFreeFast`` hit or a
-    tiny-block fit) logs nothing and costs what it costs with the log off.
+    ``record_events=True`` logs every runtime function each allocation (and GC) goes through
+    in ``events``; ``"slow"`` logs the same except the allocations that :meth:`malloc`'s
+    inlined fast path serves (a ``nextFreeFast`` hit or a tiny-block fit): those log nothing
+    and cost what they cost with the log off.
     """
 
     def __init__(self, gomaxprocs: int = 1, greenteagc: bool = True,
@@ -96,7 +96,7 @@ class Heap:
         :mod:`gomem.malloc`.  The tests check that both give the same heap, step for step.
         """
         if type(size) is int and 0 < size <= MAX_SMALL_ALLOC and type(p) is int \
-                and 0 <= p < self._nprocs and (self.fast_path_unlogged or not self.events.on):
+                and 0 <= p < self._nprocs and (not self.events.on or self.fast_path_unlogged):
             c = self.mcaches[p]
             tiny, header = False, 0
             if noscan:
