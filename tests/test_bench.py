@@ -34,6 +34,8 @@ def test_nbval_floor_runs_stand_ins_in_the_same_harness(tmp_path):
     assert rep["floor_s"] == min(rep["runs_s"]["floor"])
     nb, fl = rep["nbval_s"], rep["floor_s"]                  # both rounded to 0.1 s
     assert (nb - 0.05) / (fl + 0.05) - 0.01 <= rep["ratio"] <= (nb + 0.05) / (fl - 0.05) + 0.01
+    su = rep["setup_floor_s"]
+    assert (su - 0.05) / (fl + 0.05) - 0.01 <= rep["best_ratio"] <= (su + 0.05) / (fl - 0.05) + 0.01
     stand_in = tmp_path / "stand-ins"
     floor = nbformat.read(stand_in / "floor" / "lessons" / "one.ipynb", as_version=4)
     setup = nbformat.read(stand_in / "setup" / "lessons" / "one.ipynb", as_version=4)
