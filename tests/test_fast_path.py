@@ -14,22 +14,30 @@ requests = st.lists(st.tuples(st.one_of(st.integers(0, 40), st.integers(0, 2000)
                     min_size=1, max_size=300)
 
 
+def _side_by_side(h1, h2, reqs):
+    """Run ``reqs`` on both heaps, now and then a GC keeping every other object; yields
+    the events each ``malloc`` added to each heap's log, after checking both returned the
+    same address."""
+    live = []
+    for size, noscan, p, action in reqs:
+        start1, start2 = len(h1.events.events), len(h2.events.events)
+        a = h1.malloc(size, noscan, p)
+        assert h2.malloc(size, noscan, p) == a
+        yield h1.events.events[start1:], h2.events.events[start2:]
+        live.append(a)
+        if action == 0:
+            live = [x for x in live[::2] if x != ZEROBASE]
+            h1.gc(live=live)
+            h2.gc(live=live)
+
+
 @settings(max_examples=60, deadline=None)
 @given(requests, st.booleans())
 def test_same_addresses_and_state(reqs, greentea):
     fast = Heap(gomaxprocs=2, greenteagc=greentea)
     slow = Heap(gomaxprocs=2, greenteagc=greentea, record_events=True)   # never takes the shortcut
-    live_f, live_s = [], []
-    for size, noscan, p, action in reqs:
-        a, b = fast.malloc(size, noscan, p), slow.malloc(size, noscan, p)
-        assert a == b
-        live_f.append(a)
-        live_s.append(b)
-        if action == 0:                  # now and then: collect, keeping every other object
-            live_f = [x for x in live_f[::2] if x != ZEROBASE]
-            live_s = [x for x in live_s[::2] if x != ZEROBASE]
-            fast.gc(live=live_f)
-            slow.gc(live=live_s)
+    for _ in _side_by_side(fast, slow, reqs):
+        pass
     assert fingerprint(fast)[:-1] == fingerprint(slow)[:-1]   # all but the event count
 
 
@@ -40,26 +48,9 @@ def test_slow_paths_log(reqs, greentea):
     Heap.malloc's inlined fast path serves, and leaves the same heap."""
     every = Heap(gomaxprocs=2, greenteagc=greentea, record_events=True)
     slow = Heap(gomaxprocs=2, greenteagc=greentea, record_events="slow")
-    live_e, live_s = [], []
-    for size, noscan, p, action in reqs:
-        (a, path), (b, logged) = _logged_malloc(every, size, noscan, p), \
-            _logged_malloc(slow, size, noscan, p)
-        assert a == b
+    for path, logged in _side_by_side(every, slow, reqs):
         assert logged == ([] if classify(path) in ("nextFreeFast", "tiny block") else path)
-        live_e.append(a)
-        live_s.append(b)
-        if action == 0:
-            live_e = [x for x in live_e[::2] if x != ZEROBASE]
-            live_s = [x for x in live_s[::2] if x != ZEROBASE]
-            every.gc(live=live_e)
-            slow.gc(live=live_s)
     assert fingerprint(slow)[:-1] == fingerprint(every)[:-1]
-
-
-def _logged_malloc(h, size, noscan, p):
-    """``h.malloc`` and the events it added to ``h.events``."""
-    start = len(h.events.events)
-    return h.malloc(size, noscan, p), h.events.events[start:]
 
 
 def test_slow_paths_mode_traces_and_rejects_bad_values():

@@ -3,8 +3,9 @@
 Every generator takes an explicit ``random.Random`` (or a seed) and a number of
 operations, and returns a :class:`~gomem.shootout.trace.Trace` of exactly that many
 operations, legal by construction (the builder frees and reallocates only live ids; the
-tests run ``check_ops`` over generated traces, so ``generate`` does not re-check them).  Ids are handed out 0, 1, 2, ... and never reused; objects still live
-at the end stay live (legal in the malloc-lab format).  The shapes:
+tests run ``check_ops`` over generated traces, so ``generate`` does not check them again).
+Ids are handed out 0, 1, 2, ... and never reused; objects still live at the end stay live
+(legal in the malloc-lab format).  The shapes:
 
 ``small``     many small objects (8-128 B, mostly <= 48 B): grow, churn, then drain.
 ``bimodal``   small objects (16-64 B) mixed with big ones (2-48 KiB, some large for Go);

@@ -152,7 +152,7 @@ class WidgetCanvas(FigureCanvasAgg):
             self._static = key, self.copy_from_bbox(fig.bbox)
         else:
             self.restore_region(self._static[1])
-        renderer = self.get_renderer()   # once: fig.draw_artist asks for it per artist (~20 us)
+        renderer = self.get_renderer()   # once: fig.draw_artist asks for it per artist (~6 us)
         for artist in sorted(_outermost_animated(fig), key=lambda a: a.get_zorder()):
             artist.draw(renderer)
 
