@@ -49,9 +49,15 @@ def ctz64(x: int) -> int:
     return (x & -x).bit_length() - 1 if x else 64
 
 
+def bitmap_words(nelems: int) -> int:
+    """64-bit words a span's bitmaps take for ``nelems`` slots (``newMarkBits`` rounds its
+    allocation up to whole words: ``blocksNeeded``)."""
+    return (nelems + 63) // 64
+
+
 def new_mark_bits(nelems: int) -> bytearray:
     """``newMarkBits``: zeroed bits for ``nelems`` slots, rounded up to whole 64-bit words."""
-    return bytearray((nelems + 63) // 64 * 8)
+    return bytearray(bitmap_words(nelems) * 8)
 
 
 def popcount(bits: bytes) -> int:

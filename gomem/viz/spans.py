@@ -17,6 +17,7 @@ from matplotlib.patches import Patch, Rectangle
 from matplotlib.text import Text
 from matplotlib.transforms import ScaledTranslation
 
+from gomem.mspan import bitmap_words
 from gomem.viz.render import still
 from gomem.viz.scale import label_below, tick_labels, tick_marks
 
@@ -133,7 +134,7 @@ class _KeyRow(Artist):
 
 def slot_categories(step, nelems: int) -> np.ndarray:
     """Per 64-slot word (rows) x bit (columns): FREE / SURVIVOR / NEW / NOSLOT."""
-    words = (nelems + 63) // 64
+    words = bitmap_words(nelems)
     cat = np.full(words * 64, NOSLOT, dtype=int)
     for i in range(nelems):
         if step.alloc_bits[i]:
@@ -250,7 +251,7 @@ class SpanBitsPlot:
 
 def plot_span_bits(run, k: int, title: str = ""):
     """A new :class:`SpanBitsPlot` figure showing ``run.steps[k]``."""
-    return still(SpanBitsPlot((run.nelems + 63) // 64).update(run, k, title))
+    return still(SpanBitsPlot(bitmap_words(run.nelems)).update(run, k, title))
 
 
 def plot_span_layout(layouts, title: str = ""):

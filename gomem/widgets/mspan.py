@@ -14,6 +14,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 
 from gomem.mheap import span_nelems
+from gomem.mspan import bitmap_words
 from gomem.sizeclasses import size_to_class
 from gomem.viz import spans as viz
 from gomem.widgets.base import PlotWidget
@@ -32,7 +33,7 @@ def span_step_widget(seed: int = 0, size: int = 48, survival: float = 0.4) -> Pl
     # 64-slot words -> SpanBitsPlot, one per span shape of the sizes, built now (~15 ms each)
     # so that the first move to another size only draws it; a step only recolours cells
     plots = {words: viz.SpanBitsPlot(words) for words in {
-        (span_nelems(size_to_class(size, noscan), noscan) + 63) // 64
+        bitmap_words(span_nelems(size_to_class(size, noscan), noscan))
         for size in SPAN_SIZES.values() for noscan in (False, True)}}
     for plot in plots.values():
         plt.close(plot.fig)   # pyplot forgets them (it would show them at the cell's end)
@@ -56,7 +57,7 @@ def span_step_widget(seed: int = 0, size: int = 48, survival: float = 0.4) -> Pl
         title = (f"{r['size']} B {'noscan' if r['noscan'] else 'scan'}, survival "
                  f"{r['survival']:.2f} (seed {seed}): {run.survivors} of {run.nelems} survived; "
                  f"{what}")
-        return plots[(run.nelems + 63) // 64].update(run, r["k"], title)
+        return plots[bitmap_words(run.nelems)].update(run, r["k"], title)
 
     controls = {
         "size": widgets.Dropdown(options=list(SPAN_SIZES.items()), value=size,
